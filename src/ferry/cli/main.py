@@ -1,0 +1,57 @@
+"""Entry point of the `ferry` command: sub-commands, and errors shown as messages, never tracebacks."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from ferry import __version__
+from ferry.cli.demo import demo
+from ferry.cli.sandbox import sandbox_app
+from ferry.core.errors import FerryError
+
+app = typer.Typer(
+    name="ferry",
+    help="ferry keeps business systems in step: Dynamics 365, TIMS, SAP S/4HANA, Kashflow, Dynamics AX, storefronts.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(sandbox_app, name="sandbox")
+app.command()(demo)
+
+
+@app.command()
+def version() -> None:
+    """Print ferry's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    err = Console(stderr=True)
+    try:
+        app(standalone_mode=False)
+    except FerryError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except typer.Abort:
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a click usage error, or a bug: a message either way
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
+        err.print("Please report this at the project's issue tracker, with the command you ran.")
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

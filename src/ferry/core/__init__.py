@@ -1,0 +1,1 @@
+"""Vendor-neutral building blocks shared by every layer; imports nothing else from ferry."""

@@ -1,0 +1,195 @@
+"""What every sandbox is: an ASGI app around one emulated system, plus the `/_sandbox/` control surface.
+
+A subclass supplies the system's routes, seeded state, credentials and error shape; this class adds
+the parts every sandbox shares (fault injection, counters, webhooks, body limits, "never a 500 with a
+traceback") so that each emulator only describes its own protocol.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+from typing import ClassVar
+
+import httpx
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import Message, Receive, Scope, Send
+
+from ferry.sandboxes.kit.clock import Clock
+from ferry.sandboxes.kit.faults import FaultInjector
+from ferry.sandboxes.kit.stats import Stats
+from ferry.sandboxes.kit.webhooks import WebhookDispatcher
+
+log = logging.getLogger("ferry.sandbox")
+
+CONTROL_PREFIX = "/_sandbox"
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """Raised inside the app to cut the connection mid-response.
+
+    Under uvicorn the server closes the socket, so the client sees a truncated response. Under
+    `httpx.ASGITransport` the same exception reaches the client directly, and because it is an
+    `httpx.RemoteProtocolError` the client sees what it would see over a socket.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("The sandbox dropped the connection (fault injection).")
+
+
+class Sandbox(abc.ABC):
+    """An emulated system, served as an ASGI app (`await sandbox(scope, receive, send)`)."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    default_port: ClassVar[int]
+    #: Entities `POST /_sandbox/generate` can create.
+    generatable: ClassVar[tuple[str, ...]] = ()
+    #: Bodies above this are refused with 413 before they are read.
+    max_body_bytes: ClassVar[int] = 16 * 1024 * 1024
+
+    def __init__(
+        self,
+        *,
+        seed: int = 42,
+        base_url: str | None = None,
+        clock: Clock | None = None,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+        webhook_retry_delays: Sequence[float] | None = None,
+        sizes: dict[str, int] | None = None,
+    ) -> None:
+        self.seed = seed
+        self.base_url = (base_url or f"http://127.0.0.1:{self.default_port}").rstrip("/")
+        self.clock = clock or Clock()
+        self.faults = FaultInjector(seed)
+        self.stats = Stats()
+        # One lock around every state change: handlers do their reads and writes under it, so
+        # concurrent requests (and threads, under a test client) see whole records only.
+        self.lock = threading.RLock()
+        self.webhooks = WebhookDispatcher(self.stats, self.clock, transport=webhook_transport)
+        if webhook_retry_delays is not None:
+            self.webhooks.retry_delays = tuple(webhook_retry_delays)
+        self.generator_tasks: set[asyncio.Task[object]] = set()
+        from ferry.sandboxes.kit.control import control_routes
+
+        self._control = Starlette(routes=control_routes(self))
+        self._api = Starlette(routes=self.routes())
+        self.reset(seed, sizes)
+
+    # --- what a subclass provides -------------------------------------------------------------
+
+    @abc.abstractmethod
+    def routes(self) -> list[BaseRoute]:
+        """The system's own API routes."""
+
+    @abc.abstractmethod
+    def seed_state(self, seed: int, sizes: dict[str, int] | None) -> None:
+        """Replace all state with the seeded data set (same seed, same data)."""
+
+    @abc.abstractmethod
+    def credentials(self) -> dict[str, str]:
+        """The credentials this sandbox accepts, keyed as in `sandbox-control.md`."""
+
+    @abc.abstractmethod
+    def error_response(self, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        """An error in the system's own shape (used for injected faults and unexpected failures)."""
+
+    @abc.abstractmethod
+    def generate_one(self, entity: str) -> str:
+        """Create one realistic record of `entity` as a user of the system would; return its id."""
+
+    def on_faults_changed(self) -> None:  # noqa: B027 - optional hook
+        """React to `POST/DELETE /_sandbox/faults` (e.g. apply a `rate_limit` override)."""
+
+    def banner(self) -> list[str]:
+        """Lines printed at startup saying what the sandbox serves."""
+        return []
+
+    # --- shared behaviour ---------------------------------------------------------------------
+
+    def reset(self, seed: int | None = None, sizes: dict[str, int] | None = None) -> None:
+        with self.lock:
+            self.seed = self.seed if seed is None else seed
+            self.seed_state(self.seed, sizes)
+            self.stats.reset()
+            self.faults.clear(self.seed)
+            self.on_faults_changed()
+
+    async def aclose(self) -> None:
+        for task in list(self.generator_tasks):
+            task.cancel()
+        await asyncio.gather(*self.generator_tasks, return_exceptions=True)
+        await self.webhooks.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            await self._api(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            await self._control(scope, receive, send)
+            return
+        await self._serve_api(scope, receive, send)
+
+    async def _serve_api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status = 500
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status, started = message["status"], True
+            await send(message)
+
+        try:
+            plan = self.faults.plan(scope["path"])
+            if plan.latency_s:
+                await asyncio.sleep(plan.latency_s)
+            if plan.drop:
+                status = 0
+                await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
+                raise ConnectionDropped()
+            if plan.error_status is not None:
+                response = self.error_response(plan.error_status, _fault_message(plan.error_status))
+                await response(scope, receive, tracking_send)
+                return
+            await self._api(scope, receive, tracking_send)
+        except ConnectionDropped:
+            raise
+        except Exception:
+            log.exception("%s sandbox failed on %s %s", self.name, scope["method"], scope["path"])
+            if started:
+                raise
+            response = self.error_response(500, "An unexpected error occurred in the sandbox.")
+            await response(scope, receive, tracking_send)
+        finally:
+            self.stats.count_request(scope["method"], scope["path"], status)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _fault_message(status: int) -> str:
+    messages: dict[int, str] = {
+        429: "Too many requests.",
+        500: "An unexpected error occurred.",
+        502: "Bad gateway.",
+        503: "The service is temporarily unavailable. Please try again later.",
+        504: "The upstream service timed out.",
+    }
+    return messages.get(status, "The request failed (injected fault).")

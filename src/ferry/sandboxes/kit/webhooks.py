@@ -1,0 +1,171 @@
+"""Outgoing webhook deliveries with the retry habits of the system being emulated.
+
+Each delivery runs as its own task: POST, and on failure wait the next delay and try again, until
+the delays run out (then the delivery is dropped and counted, as real systems do). Systems differ in
+what they retry (Dataverse: only 502/503/504, once; Shopify and TIMS: any non-2xx), so the caller
+passes `should_retry`. Signatures that include a timestamp are recomputed per attempt via `sign`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import httpx
+
+from ferry.sandboxes.kit.clock import Clock
+from ferry.sandboxes.kit.stats import Stats
+
+log = logging.getLogger("ferry.sandbox.webhooks")
+
+Signer = Callable[[bytes], dict[str, str]]
+RetryRule = Callable[[int | None], bool]
+
+
+def retry_any_failure(status: int | None) -> bool:
+    """Retry on any non-2xx answer and on connection errors (`status` is None)."""
+    return status is None or not 200 <= status < 300
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One webhook event on its way to one subscriber."""
+
+    id: int
+    url: str
+    topic: str
+    body: bytes
+    headers: dict[str, str]
+    created_at: datetime
+    state: Literal["pending", "delivered", "failed"] = "pending"
+    attempts: int = 0
+    last_status: int | None = None
+    last_error: str | None = None
+    attempt_log: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "topic": self.topic,
+            "state": self.state,
+            "attempts": self.attempts,
+            "last_status": self.last_status,
+            "last_error": self.last_error,
+            "created_at": self.created_at.isoformat(),
+            "attempt_log": self.attempt_log,
+        }
+
+
+class WebhookDispatcher:
+    """Sends webhooks in the background; `wait_idle()` lets tests wait for quiet."""
+
+    def __init__(
+        self,
+        stats: Stats,
+        clock: Clock,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_delays: Sequence[float] = (1, 5, 30, 120, 600),
+        timeout: float = 10.0,
+        concurrency: int = 32,
+    ) -> None:
+        self.stats = stats
+        self.clock = clock
+        self.transport = transport
+        self.retry_delays = tuple(retry_delays)
+        self.timeout = timeout
+        self.recent: deque[Delivery] = deque(maxlen=1000)
+        self._ids = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._concurrency = concurrency
+        self._slots: asyncio.Semaphore | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def enqueue(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        topic: str,
+        headers: dict[str, str] | None = None,
+        sign: Signer | None = None,
+        should_retry: RetryRule = retry_any_failure,
+        retry_delays: Sequence[float] | None = None,
+    ) -> Delivery:
+        """Schedule a delivery; must be called from code running on the event loop."""
+        delivery = Delivery(
+            id=next(self._ids),
+            url=url,
+            topic=topic,
+            body=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+            created_at=self.clock.now(),
+        )
+        self.recent.append(delivery)
+        delays = self.retry_delays if retry_delays is None else tuple(retry_delays)
+        task = asyncio.get_running_loop().create_task(self._deliver(delivery, sign, should_retry, delays))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return delivery
+
+    async def wait_idle(self) -> None:
+        """Wait until every scheduled delivery has succeeded or given up (wrap in `asyncio.timeout`)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _http(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._slots is None or self._loop is not loop:
+            # A test may drive the sandbox from several event loops in turn; a client is bound to one.
+            self._client = httpx.AsyncClient(transport=self.transport, timeout=self.timeout, follow_redirects=False)
+            self._slots = asyncio.Semaphore(self._concurrency)
+            self._loop = loop
+        return self._client, self._slots
+
+    async def _deliver(
+        self, d: Delivery, sign: Signer | None, should_retry: RetryRule, delays: tuple[float, ...]
+    ) -> None:
+        for attempt in range(len(delays) + 1):
+            status, error = await self._attempt(d, sign)
+            d.attempts = attempt + 1
+            d.last_status, d.last_error = status, error
+            d.attempt_log.append({"at": self.clock.now().isoformat(), "status": status, "error": error})
+            if status is not None and 200 <= status < 300:
+                d.state = "delivered"
+                self.stats.count_webhook(delivered=True)
+                return
+            last = attempt == len(delays) or not should_retry(status)
+            self.stats.count_webhook(delivered=False, gave_up=last)
+            if last:
+                d.state = "failed"
+                log.info("webhook %s to %s dropped after %d attempts", d.topic, d.url, d.attempts)
+                return
+            await asyncio.sleep(delays[attempt])
+
+    async def _attempt(self, d: Delivery, sign: Signer | None) -> tuple[int | None, str | None]:
+        client, slots = self._http()
+        headers = dict(d.headers)
+        if sign is not None:
+            headers.update(sign(d.body))
+        async with slots:
+            try:
+                response = await client.post(d.url, content=d.body, headers=headers)
+            except httpx.HTTPError as exc:
+                return None, f"{type(exc).__name__}: {exc}"
+        return response.status_code, None if response.is_success else response.text[:500]
