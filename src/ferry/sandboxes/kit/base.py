@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import httpx
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import Message, Receive, Scope, Send
@@ -74,11 +75,12 @@ class Sandbox(abc.ABC):
         self.webhooks = WebhookDispatcher(self.stats, self.clock, transport=webhook_transport)
         if webhook_retry_delays is not None:
             self.webhooks.retry_delays = tuple(webhook_retry_delays)
+        self.webhooks.duplicate = self.faults.duplicate_webhook
         self.generator_tasks: set[asyncio.Task[object]] = set()
         from ferry.sandboxes.kit.control import control_routes
 
         self._control = Starlette(routes=control_routes(self))
-        self._api = Starlette(routes=self.routes())
+        self._api = Starlette(routes=self.routes(), exception_handlers={Exception: self._unexpected})
         self.reset(seed, sizes)
 
     # --- what a subclass provides -------------------------------------------------------------
@@ -141,12 +143,14 @@ class Sandbox(abc.ABC):
 
     async def _serve_api(self, scope: Scope, receive: Receive, send: Send) -> None:
         status = 500
-        started = False
+        started = completed = False
 
         async def tracking_send(message: Message) -> None:
-            nonlocal status, started
+            nonlocal status, started, completed
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                completed = True
             await send(message)
 
         try:
@@ -165,6 +169,8 @@ class Sandbox(abc.ABC):
         except ConnectionDropped:
             raise
         except Exception:
+            if completed:
+                return  # already answered with the system's 500 and logged by `_unexpected`
             log.exception("%s sandbox failed on %s %s", self.name, scope["method"], scope["path"])
             if started:
                 raise
@@ -172,6 +178,10 @@ class Sandbox(abc.ABC):
             await response(scope, receive, tracking_send)
         finally:
             self.stats.count_request(scope["method"], scope["path"], status)
+
+    async def _unexpected(self, request: Request, exc: Exception) -> Response:
+        log.error("%s sandbox failed on %s %s", self.name, request.method, request.url.path, exc_info=exc)
+        return self.error_response(500, "An unexpected error occurred in the sandbox.")
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

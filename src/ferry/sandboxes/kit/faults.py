@@ -34,6 +34,9 @@ class FaultSettings(BaseModel):
     drop_connections_rate: float = Field(
         0.0, ge=0, le=1, description="Share of requests whose connection is cut mid-response."
     )
+    webhook_duplicate_rate: float = Field(
+        0.0, ge=0, le=1, description="Share of webhook events delivered twice (at-least-once delivery)."
+    )
     path_prefix: str | None = Field(
         None, description="Only requests whose path starts with this are affected (errors, latency, drops)."
     )
@@ -68,6 +71,12 @@ class FaultInjector:
         with self._lock:
             self.settings = FaultSettings()
             self._random = random.Random(seed)
+
+    def duplicate_webhook(self) -> bool:
+        """Whether the next webhook event should also be delivered a second time."""
+        with self._lock:
+            rate = self.settings.webhook_duplicate_rate
+            return bool(rate) and self._random.random() < rate
 
     def plan(self, path: str) -> FaultPlan:
         with self._lock:

@@ -88,6 +88,8 @@ class WebhookDispatcher:
         self._slots: asyncio.Semaphore | None = None
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Asked once per event; True sends the event twice (set by the sandbox from its faults).
+        self.duplicate: Callable[[], bool] = lambda: False
 
     def enqueue(
         self,
@@ -100,7 +102,26 @@ class WebhookDispatcher:
         should_retry: RetryRule = retry_any_failure,
         retry_delays: Sequence[float] | None = None,
     ) -> Delivery:
-        """Schedule a delivery; must be called from code running on the event loop."""
+        """Schedule a delivery; must be called from code running on the event loop.
+
+        Headers that identify the event (ids, topic) must be in `headers` so that a duplicate, like a
+        retry, carries the same ones; `sign` adds per-attempt headers such as timestamped signatures.
+        """
+        delivery = self._schedule(url, body, topic, headers, sign, should_retry, retry_delays)
+        if self.duplicate():
+            self._schedule(url, body, topic, headers, sign, should_retry, retry_delays)
+        return delivery
+
+    def _schedule(
+        self,
+        url: str,
+        body: bytes,
+        topic: str,
+        headers: dict[str, str] | None,
+        sign: Signer | None,
+        should_retry: RetryRule,
+        retry_delays: Sequence[float] | None,
+    ) -> Delivery:
         delivery = Delivery(
             id=next(self._ids),
             url=url,
