@@ -26,6 +26,7 @@ log = logging.getLogger("ferry.sandbox.webhooks")
 
 Signer = Callable[[bytes], dict[str, str]]
 RetryRule = Callable[[int | None], bool]
+Finished = Callable[["Delivery"], None]
 
 
 def retry_any_failure(status: int | None) -> bool:
@@ -101,15 +102,17 @@ class WebhookDispatcher:
         sign: Signer | None = None,
         should_retry: RetryRule = retry_any_failure,
         retry_delays: Sequence[float] | None = None,
+        on_done: Finished | None = None,
     ) -> Delivery:
         """Schedule a delivery; must be called from code running on the event loop.
 
         Headers that identify the event (ids, topic) must be in `headers` so that a duplicate, like a
         retry, carries the same ones; `sign` adds per-attempt headers such as timestamped signatures.
+        `on_done` is called once the delivery has succeeded or been given up.
         """
-        delivery = self._schedule(url, body, topic, headers, sign, should_retry, retry_delays)
+        delivery = self._schedule(url, body, topic, headers, sign, should_retry, retry_delays, on_done)
         if self.duplicate():
-            self._schedule(url, body, topic, headers, sign, should_retry, retry_delays)
+            self._schedule(url, body, topic, headers, sign, should_retry, retry_delays, on_done)
         return delivery
 
     def _schedule(
@@ -121,6 +124,7 @@ class WebhookDispatcher:
         sign: Signer | None,
         should_retry: RetryRule,
         retry_delays: Sequence[float] | None,
+        on_done: Finished | None,
     ) -> Delivery:
         delivery = Delivery(
             id=next(self._ids),
@@ -132,7 +136,7 @@ class WebhookDispatcher:
         )
         self.recent.append(delivery)
         delays = self.retry_delays if retry_delays is None else tuple(retry_delays)
-        task = asyncio.get_running_loop().create_task(self._deliver(delivery, sign, should_retry, delays))
+        task = asyncio.get_running_loop().create_task(self._deliver(delivery, sign, should_retry, delays, on_done))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return delivery
@@ -160,6 +164,20 @@ class WebhookDispatcher:
         return self._client, self._slots
 
     async def _deliver(
+        self,
+        d: Delivery,
+        sign: Signer | None,
+        should_retry: RetryRule,
+        delays: tuple[float, ...],
+        on_done: Finished | None,
+    ) -> None:
+        try:
+            await self._attempts(d, sign, should_retry, delays)
+        finally:
+            if on_done is not None and d.state != "pending":
+                on_done(d)
+
+    async def _attempts(
         self, d: Delivery, sign: Signer | None, should_retry: RetryRule, delays: tuple[float, ...]
     ) -> None:
         for attempt in range(len(delays) + 1):

@@ -8,6 +8,7 @@ hospitals) in several countries; a share of them have the gaps and oddities real
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import unicodedata
@@ -117,55 +118,83 @@ class Product:
     active: bool
 
 
+class _Stream:
+    """An independent random stream with its own Faker per locale.
+
+    Customers, vendors and people each draw from their own stream, so asking for vendors first or
+    customers first gives the same records: what a sandbox seeds never depends on call order.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.random = random.Random(seed)
+        self._fakers: dict[str, Faker] = {}
+
+    def faker(self, locale: str) -> Faker:
+        fake = self._fakers.get(locale)
+        if fake is None:
+            fake = self._fakers[locale] = Faker(locale)
+            fake.seed_instance(self.seed * 101 + len(self._fakers))
+        return fake
+
+
 class World:
     """Seeded companies, vendors and a product catalogue; indexes are stable across sizes."""
 
     def __init__(self, seed: int = 42) -> None:
         self.seed = seed
-        self._random = random.Random(seed)
-        self._fakers: dict[str, Faker] = {}
-        for n, (locale, *_rest) in enumerate(_MARKETS):
-            fake = Faker(locale)
-            fake.seed_instance(seed * 101 + n)
-            self._fakers[locale] = fake
+        self._customers = _Stream(seed * 10 + 1)
+        self._suppliers = _Stream(seed * 10 + 2)
+        self._people = _Stream(seed * 10 + 3)
         self._companies: list[Company] = []
         self._vendors: list[Company] = []
+
+    @classmethod
+    def for_seed(cls, seed: int) -> World:
+        """A world shared by every sandbox of this process with the same seed (generated once)."""
+        return _shared_world(seed)
 
     def companies(self, count: int) -> list[Company]:
         """The first `count` customer companies (the same prefix for any count)."""
         while len(self._companies) < count:
-            self._companies.append(self._company(len(self._companies), prefix="A", code="C"))
+            self._companies.append(self._company(self._customers, len(self._companies), prefix="A", code="C"))
         return self._companies[:count]
 
     def vendors(self, count: int) -> list[Company]:
         """Suppliers of gases, wire and equipment."""
         while len(self._vendors) < count:
-            self._vendors.append(self._company(len(self._vendors), prefix="V", code="V", vendor=True))
+            self._vendors.append(self._company(self._suppliers, len(self._vendors), prefix="V", code="V", vendor=True))
         return self._vendors[:count]
 
     @cached_property
     def products(self) -> list[Product]:
         return _catalogue(random.Random(self.seed * 7919))
 
-    def person(self, country_code: str, domain: str | None = None) -> Person:
-        """A fresh person, for records created after seeding (e.g. `/_sandbox/generate`)."""
+    def person(self, country_code: str, domain: str | None = None, index: int | None = None) -> Person:
+        """A person of that country, for records made after seeding.
+
+        With `index`, person number `index` (the same whatever was asked before); without it, the next
+        person of this world's own sequence.
+        """
         locale = next(m[0] for m in _MARKETS if m[1] == country_code)
-        return self._person(self._fakers[locale], domain)
+        if index is None:
+            return self._person(self._people, locale, domain)
+        stream = _Stream(0)
+        stream.random.seed(f"{self.seed}:{country_code}:{index}")
+        stream.faker(locale).seed_instance(f"{self.seed}:{country_code}:{index}")
+        return self._person(stream, locale, domain)
 
     # --- generation ----------------------------------------------------------------------------
 
-    def _market(self) -> tuple[str, str, str, str, int]:
-        return self._random.choices(_MARKETS, weights=[m[4] for m in _MARKETS])[0]
-
-    def _company(self, index: int, *, prefix: str, code: str, vendor: bool = False) -> Company:
-        r = self._random
-        locale, cc, country, currency, _ = self._market()
-        fake = self._fakers[locale]
-        name = self._company_name(fake, cc, vendor)
+    def _company(self, stream: _Stream, index: int, *, prefix: str, code: str, vendor: bool = False) -> Company:
+        r = stream.random
+        locale, cc, country, currency, _ = r.choices(_MARKETS, weights=[m[4] for m in _MARKETS])[0]
+        fake = stream.faker(locale)
+        name = self._company_name(stream, fake, cc, vendor)
         domain = _domain(name, cc)
-        address = self._address(fake, cc, country)
-        shipping = self._address(fake, cc, country) if r.random() < 0.2 else None
-        contacts = tuple(self._person(fake, domain) for _ in range(r.choice((1, 1, 1, 2, 2, 3))))
+        address = self._address(stream, fake, cc, country)
+        shipping = self._address(stream, fake, cc, country) if r.random() < 0.2 else None
+        contacts = tuple(self._person(stream, locale, domain) for _ in range(r.choice((1, 1, 1, 2, 2, 3))))
         if r.random() < 0.04:
             contacts = ()  # some accounts have no contact at all
         return Company(
@@ -186,8 +215,8 @@ class World:
             contacts=contacts,
         )
 
-    def _company_name(self, fake: Faker, cc: str, vendor: bool) -> str:
-        r = self._random
+    def _company_name(self, stream: _Stream, fake: Faker, cc: str, vendor: bool) -> str:
+        r = stream.random
         if vendor:
             base = f"{fake.last_name()} {r.choice(_SUPPLIER_TRADES)}"
         elif cc == "DE" and r.random() < 0.6:
@@ -204,8 +233,8 @@ class World:
             base = f"  {base} "  # stray whitespace, as typed by a hurried user
         return base
 
-    def _address(self, fake: Faker, cc: str, country: str) -> Address:
-        r = self._random
+    def _address(self, stream: _Stream, fake: Faker, cc: str, country: str) -> Address:
+        r = stream.random
         street = fake.street_address().replace("\n", ", ")
         line2 = None
         if r.random() < 0.15:
@@ -227,8 +256,9 @@ class World:
             country_code=cc,
         )
 
-    def _person(self, fake: Faker, domain: str | None) -> Person:
-        r = self._random
+    def _person(self, stream: _Stream, locale: str, domain: str | None) -> Person:
+        r = stream.random
+        fake = stream.faker(locale)
         first, last = fake.first_name(), fake.last_name()
         email = None
         if r.random() > 0.08:
@@ -242,6 +272,11 @@ class World:
             mobile=None if r.random() < 0.5 else fake.phone_number(),
             job_title=r.choice((None, "Purchasing Manager", "Owner", "Shop Foreman", "Accounts Payable", "Buyer")),
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_world(seed: int) -> World:
+    return World(seed)
 
 
 def _ascii(text: str) -> str:
