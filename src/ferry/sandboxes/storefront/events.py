@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ferry.sandboxes.kit import WebhookDispatcher, dumps
+from ferry.sandboxes.kit import Delivery, WebhookDispatcher, dumps
 from ferry.sandboxes.storefront.paging import project
 from ferry.sandboxes.storefront.shop import SHOP_DOMAIN
 from ferry.sandboxes.storefront.store import Store
@@ -68,33 +68,16 @@ class Publisher:
                 "X-Shopify-Event-Id": event_id,
                 "X-Shopify-Triggered-At": triggered_at,
             }
-            self.dispatcher.enqueue(
-                sub.address,
-                body,
-                topic=topic,
-                headers=headers,
-                should_retry=self._retry_rule(sub.id),
-                # One extra slot: the dispatcher asks `should_retry` after a failure only while a
-                # delay remains, so this lets the rule see the last retry fail and remove the
-                # subscription; the rule then stops, and the extra delay is never waited.
-                retry_delays=(*self.dispatcher.retry_delays, 0.0),
-            )
+            self.dispatcher.enqueue(sub.address, body, topic=topic, headers=headers, on_done=self._removal_rule(sub.id))
 
-    def _retry_rule(self, subscription_id: int) -> Callable[[int | None], bool]:
-        retries = len(self.dispatcher.retry_delays)
-        failures = 0
+    def _removal_rule(self, subscription_id: int) -> Callable[[Delivery], None]:
+        def on_done(delivery: Delivery) -> None:
+            if delivery.state == "failed":
+                # The first attempt and every retry failed: Shopify deletes API-made subscriptions.
+                with self.lock:
+                    self.store().subscriptions.pop(subscription_id, None)
 
-        def should_retry(status: int | None) -> bool:
-            nonlocal failures
-            failures += 1  # any non-2xx (3xx included), a connection error or a timeout
-            if failures <= retries:
-                return True
-            # The first attempt and every retry failed: Shopify deletes API-made subscriptions.
-            with self.lock:
-                self.store().subscriptions.pop(subscription_id, None)
-            return False
-
-        return should_retry
+        return on_done
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))

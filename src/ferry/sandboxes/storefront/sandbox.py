@@ -144,7 +144,7 @@ class StorefrontSandbox(Sandbox):
             f"shop:        {SHOP_DOMAIN} (America/New_York, USD)",
             f"data:        {len(store.orders)} orders, {len(store.customers)} customers, "
             f"{len(store.products)} products, {len(store.locations)} locations (seed {self.seed})",
-            "auth:        header X-Shopify-Access-Token; webhooks signed with X-Shopify-Hmac-Sha256 (client_secret)",
+            "auth:        X-Shopify-Access-Token header; webhooks signed with the client_secret",
         ]
 
 
