@@ -49,6 +49,11 @@ def seed_store(store: Store, world: World, sizes: dict[str, int] | None) -> None
     _seed_products(store, world, r, now)
     customers = _seed_customers(store, world, r, now, counts["customers"])
     _seed_orders(store, r, now, customers, counts["orders"])
+    for level in store.levels.values():
+        if level.available < 0:
+            # Oversold while seeding: stock arrived since, as it would in a shop that denies overselling.
+            level.on_hand += r.randrange(0, 12) - level.available
+            store.refresh_variant_quantity(level.inventory_item_id)
 
 
 def shop_doc(store: Store, created: datetime) -> dict[str, Any]:
