@@ -26,8 +26,12 @@ async def fetch_token(client: httpx.AsyncClient, sandbox: Dynamics365Sandbox) ->
     creds = sandbox.credentials()
     response = await client.post(
         f"{BASE}/{creds['tenant_id']}/oauth2/v2.0/token",
-        data={"grant_type": "client_credentials", "client_id": creds["client_id"],
-              "client_secret": creds["client_secret"], "scope": creds["scope"]},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "scope": creds["scope"],
+        },
     )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
@@ -43,8 +47,13 @@ async def anon(sandbox: Dynamics365Sandbox) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def api(sandbox: Dynamics365Sandbox, anon: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     token = await fetch_token(anon, sandbox)
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "OData-MaxVersion": "4.0",
-               "OData-Version": "4.0"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox), base_url=f"{API}/",
-                                 headers=headers) as client:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json",
+        "OData-MaxVersion": "4.0",
+        "OData-Version": "4.0",
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox), base_url=f"{API}/", headers=headers
+    ) as client:
         yield client

@@ -9,8 +9,12 @@ from tests.sandboxes.dynamics365.conftest import API, BASE, fetch_token
 
 def token_form(sandbox: Dynamics365Sandbox, **overrides: str) -> dict[str, str]:
     creds = sandbox.credentials()
-    form = {"grant_type": "client_credentials", "client_id": creds["client_id"],
-            "client_secret": creds["client_secret"], "scope": creds["scope"]}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": creds["client_id"],
+        "client_secret": creds["client_secret"],
+        "scope": creds["scope"],
+    }
     form.update(overrides)
     return form
 
@@ -32,8 +36,10 @@ async def test_wrong_secret_is_refused_with_aadsts7000215(anon: httpx.AsyncClien
 
 
 async def test_scope_of_another_resource_is_refused(anon: httpx.AsyncClient, sandbox: Dynamics365Sandbox) -> None:
-    r = await anon.post(f"/{sandbox.tenant_id}/oauth2/v2.0/token",
-                        data=token_form(sandbox, scope="https://other.crm.dynamics.com/.default"))
+    r = await anon.post(
+        f"/{sandbox.tenant_id}/oauth2/v2.0/token",
+        data=token_form(sandbox, scope="https://other.crm.dynamics.com/.default"),
+    )
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_resource"
 
@@ -46,9 +52,11 @@ async def test_scope_without_default_suffix_is_refused(anon: httpx.AsyncClient, 
 
 async def test_client_secret_in_basic_auth_is_accepted(anon: httpx.AsyncClient, sandbox: Dynamics365Sandbox) -> None:
     creds = sandbox.credentials()
-    r = await anon.post(f"/{sandbox.tenant_id}/oauth2/v2.0/token",
-                        data={"grant_type": "client_credentials", "scope": creds["scope"]},
-                        auth=(creds["client_id"], creds["client_secret"]))
+    r = await anon.post(
+        f"/{sandbox.tenant_id}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "scope": creds["scope"]},
+        auth=(creds["client_id"], creds["client_secret"]),
+    )
     assert r.status_code == 200
 
 
@@ -56,9 +64,15 @@ async def test_v1_endpoint_takes_a_resource_and_answers_string_lifetimes(
     anon: httpx.AsyncClient, sandbox: Dynamics365Sandbox
 ) -> None:
     creds = sandbox.credentials()
-    r = await anon.post(f"/{sandbox.tenant_id}/oauth2/token", data={
-        "grant_type": "client_credentials", "client_id": creds["client_id"],
-        "client_secret": creds["client_secret"], "resource": BASE})
+    r = await anon.post(
+        f"/{sandbox.tenant_id}/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+            "resource": BASE,
+        },
+    )
     assert r.status_code == 200
     assert r.json()["expires_in"] == "3599"
     assert r.json()["resource"] == BASE
@@ -70,8 +84,9 @@ async def test_unknown_tenant_is_refused(anon: httpx.AsyncClient, sandbox: Dynam
     assert r.json()["error_codes"] == [90002]
 
 
-async def test_api_without_token_answers_401_with_the_authority(anon: httpx.AsyncClient,
-                                                                 sandbox: Dynamics365Sandbox) -> None:
+async def test_api_without_token_answers_401_with_the_authority(
+    anon: httpx.AsyncClient, sandbox: Dynamics365Sandbox
+) -> None:
     r = await anon.get(f"{API}/accounts")
     assert r.status_code == 401
     challenge = r.headers["www-authenticate"]
@@ -79,8 +94,9 @@ async def test_api_without_token_answers_401_with_the_authority(anon: httpx.Asyn
     assert f"resource_id={BASE}/" in challenge
 
 
-async def test_expired_token_is_refused(anon: httpx.AsyncClient, sandbox: Dynamics365Sandbox,
-                                        clock: ManualClock) -> None:
+async def test_expired_token_is_refused(
+    anon: httpx.AsyncClient, sandbox: Dynamics365Sandbox, clock: ManualClock
+) -> None:
     token = await fetch_token(anon, sandbox)
     ok = await anon.get(f"{API}/WhoAmI", headers={"Authorization": f"Bearer {token}"})
     clock.advance(3600)

@@ -10,8 +10,9 @@ import pytest
 from ferry.sandboxes.kit import dumps
 
 
-async def all_pages(api: httpx.AsyncClient, url: str, page_size: int, params: dict[str, str] | None = None
-                    ) -> list[dict[str, Any]]:
+async def all_pages(
+    api: httpx.AsyncClient, url: str, page_size: int, params: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     headers = {"Prefer": f"odata.maxpagesize={page_size}"}
     r = await api.get(url, params=params, headers=headers)
@@ -57,7 +58,9 @@ async def test_maxpagesize_is_echoed_in_preference_applied(api: httpx.AsyncClien
 
 
 async def test_select_returns_only_those_columns_plus_id_and_etag(api: httpx.AsyncClient) -> None:
-    row = (await api.get("accounts", params={"$select": "name,_primarycontactid_value", "$top": "1"})).json()["value"][0]
+    row = (await api.get("accounts", params={"$select": "name,_primarycontactid_value", "$top": "1"})).json()["value"][
+        0
+    ]
     assert set(row) == {"@odata.etag", "name", "_primarycontactid_value", "accountid"}
     assert re.fullmatch(r'W/"\d+"', row["@odata.etag"])
 
@@ -66,7 +69,8 @@ async def test_select_of_unknown_column_names_it(api: httpx.AsyncClient) -> None
     r = await api.get("accounts", params={"$select": "name,nosuchcolumn"})
     assert r.status_code == 400
     assert r.json()["error"]["message"] == (
-        "Could not find a property named 'nosuchcolumn' on type 'Microsoft.Dynamics.CRM.account'.")
+        "Could not find a property named 'nosuchcolumn' on type 'Microsoft.Dynamics.CRM.account'."
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,11 +81,15 @@ async def test_select_of_unknown_column_names_it(api: httpx.AsyncClient) -> None
         ("creditlimit eq null", lambda r: r["creditlimit"] is None),
         ("creditlimit ne null and statecode eq 0", lambda r: r["creditlimit"] is not None and r["statecode"] == 0),
         ("not (statecode eq 0)", lambda r: r["statecode"] != 0),
-        ("startswith(name,'a') or endswith(name,'inc.')",
-         lambda r: r["name"].lower().startswith("a") or r["name"].lower().endswith("inc.")),
+        (
+            "startswith(name,'a') or endswith(name,'inc.')",
+            lambda r: r["name"].lower().startswith("a") or r["name"].lower().endswith("inc."),
+        ),
         ("contains(name,'welding')", lambda r: "welding" in r["name"].lower()),
-        ("numberofemployees ge 100 and numberofemployees lt 500",
-         lambda r: r["numberofemployees"] is not None and 100 <= r["numberofemployees"] < 500),
+        (
+            "numberofemployees ge 100 and numberofemployees lt 500",
+            lambda r: r["numberofemployees"] is not None and 100 <= r["numberofemployees"] < 500,
+        ),
         ("address1_country eq 'United Kingdom'", lambda r: r["address1_country"] == "United Kingdom"),
         ("customertypecode eq 11", lambda r: r["customertypecode"] == 11),
     ],
@@ -132,7 +140,9 @@ async def test_filter_with_parameter_alias(api: httpx.AsyncClient) -> None:
         ("contains(creditlimit,'1')", "No function signature"),
     ],
 )
-async def test_malformed_filter_is_a_400_with_odata_code(api: httpx.AsyncClient, expression: str, fragment: str) -> None:
+async def test_malformed_filter_is_a_400_with_odata_code(
+    api: httpx.AsyncClient, expression: str, fragment: str
+) -> None:
     r = await api.get("accounts", params={"$filter": expression})
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "0x80060888"
@@ -179,15 +189,23 @@ async def test_missing_record_is_404_with_object_does_not_exist(api: httpx.Async
 
 
 async def test_expand_single_valued_lookup_with_nested_select(api: httpx.AsyncClient) -> None:
-    r = await api.get("accounts", params={"$select": "name", "$expand": "primarycontactid($select=fullname)",
-                                          "$filter": "_primarycontactid_value ne null", "$top": "3"})
+    r = await api.get(
+        "accounts",
+        params={
+            "$select": "name",
+            "$expand": "primarycontactid($select=fullname)",
+            "$filter": "_primarycontactid_value ne null",
+            "$top": "3",
+        },
+    )
     for account in r.json()["value"]:
         assert set(account["primarycontactid"]) == {"@odata.etag", "fullname", "contactid"}
 
 
 async def test_expand_order_lines_collection(api: httpx.AsyncClient) -> None:
-    r = await api.get("salesorders", params={"$select": "totallineitemamount",
-                                             "$expand": "order_details($select=extendedamount)"})
+    r = await api.get(
+        "salesorders", params={"$select": "totallineitemamount", "$expand": "order_details($select=extendedamount)"}
+    )
     for order in r.json()["value"]:
         lines = order["order_details"]
         assert lines
@@ -199,7 +217,14 @@ async def test_annotations_give_labels_and_lookup_targets(api: httpx.AsyncClient
     headers = {"Prefer": 'odata.include-annotations="*"'}
     row = (await api.get("salesorders", params={"$top": "1"}, headers=headers)).json()["value"][0]
     assert row["statuscode@OData.Community.Display.V1.FormattedValue"] in {
-        "New", "Pending", "In Progress", "No Money", "Complete", "Partial", "Invoiced"}
+        "New",
+        "Pending",
+        "In Progress",
+        "No Money",
+        "Complete",
+        "Partial",
+        "Invoiced",
+    }
     assert row["_customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname"] == "account"
     assert row["_customerid_value@Microsoft.Dynamics.CRM.associatednavigationproperty"] == "customerid_account"
     assert row["totalamount@OData.Community.Display.V1.FormattedValue"].startswith("$")
@@ -212,11 +237,18 @@ async def test_if_none_match_with_current_etag_is_304(api: httpx.AsyncClient) ->
 
 
 async def test_money_is_exact_on_the_wire(api: httpx.AsyncClient) -> None:
-    body = {"productnumber": "PREC-1", "name": "Precision", "price": Decimal("1234567.89"),
-            "defaultuomscheduleid@odata.bind": (await _first(api, "uomschedules", "uomscheduleid")),
-            "defaultuomid@odata.bind": (await _first(api, "uoms", "uomid"))}
-    r = await api.post("products?$select=price", content=dumps(body),
-                       headers={"Prefer": "return=representation", "Content-Type": "application/json"})
+    body = {
+        "productnumber": "PREC-1",
+        "name": "Precision",
+        "price": Decimal("1234567.89"),
+        "defaultuomscheduleid@odata.bind": (await _first(api, "uomschedules", "uomscheduleid")),
+        "defaultuomid@odata.bind": (await _first(api, "uoms", "uomid")),
+    }
+    r = await api.post(
+        "products?$select=price",
+        content=dumps(body),
+        headers={"Prefer": "return=representation", "Content-Type": "application/json"},
+    )
     assert r.status_code == 201, r.text
     assert '"price":1234567.8900' in r.text
 

@@ -6,7 +6,7 @@ import functools
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferry.sandboxes.dynamics365.errors import ODATA_PARSE, ODataError, bad_request
@@ -232,7 +232,8 @@ def definitions(svc: DataverseService, path: str, params: Sequence[tuple[str, st
     if entity is None:
         if attr:
             raise bad_request("Name the table: EntityDefinitions(LogicalName='<table>')/Attributes.")
-        items = [_pick(entity_definition(t), select) for t in svc.tables.values()]
+        wanted = _definition_filter(query.get("$filter"))
+        items = [_pick(entity_definition(t), select) for t in svc.tables.values() if wanted(entity_definition(t))]
         return {"@odata.context": f"{root}$metadata#EntityDefinitions", "value": items}
     table = svc.tables.get(entity)
     if table is None:
@@ -258,6 +259,23 @@ def definitions(svc: DataverseService, path: str, params: Sequence[tuple[str, st
         "@odata.context": f"{root}$metadata#EntityDefinitions('{entity}')/Attributes/$entity",
         **(_pick(body, list(keep)) if select else body),
     }
+
+
+_CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false))\s*$")
+
+
+def _definition_filter(text: str | None) -> Callable[[dict[str, Any]], bool]:
+    """`$filter` on metadata: `Property eq 'value'` clauses joined by `and` (what clients send)."""
+    if not text:
+        return lambda item: True
+    clauses: list[tuple[str, Any]] = []
+    for part in re.split(r"\s+and\s+", text):
+        m = _CLAUSE.match(part)
+        if m is None:
+            raise bad_request(f"The sandbox filters metadata by \"Property eq 'value'\" clauses only, not '{part}'.")
+        value: Any = m.group(2).replace("''", "'") if m.group(2) is not None else m.group(3) == "true"
+        clauses.append((m.group(1), value))
+    return lambda item: all(item.get(name) == value for name, value in clauses)
 
 
 def _pick(item: dict[str, Any], select: list[str]) -> dict[str, Any]:

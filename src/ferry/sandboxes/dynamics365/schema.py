@@ -119,7 +119,7 @@ class Relationship:
     on_delete: str = "removelink"
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: each table is declared once
 class Table:
     logical_name: str
     set_name: str

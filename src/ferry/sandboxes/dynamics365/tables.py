@@ -57,10 +57,10 @@ def address(prefix: str, *, composite: bool = True, lines: int = 3) -> list[Colu
     return cols
 
 
-def line_columns(parent: str, parent_nav: str) -> list[Column]:
+def line_columns(parent_column: str, parent_table: str) -> list[Column]:
     """Columns shared by order and invoice lines."""
     return [
-        lookup(parent, parent, required=True),
+        lookup(parent_column, parent_table, required=True),
         lookup("productid", "product"),
         lookup("uomid", "uom"),
         Column("isproductoverridden", BOOL),
@@ -211,7 +211,7 @@ def _tables() -> list[Table]:
         "salesorderdetailid",
         "productname",
         "Order Product",
-        columns(*system("salesorderdetailid", owned=False, money=True), *line_columns("salesorderid", "order_details")),
+        columns(*system("salesorderdetailid", owned=False, money=True), *line_columns("salesorderid", "salesorder")),
     )
     invoice = Table(
         "invoice",
@@ -246,7 +246,7 @@ def _tables() -> list[Table]:
         "invoicedetailid",
         "productname",
         "Invoice Product",
-        columns(*system("invoicedetailid", owned=False, money=True), *line_columns("invoiceid", "invoice_details")),
+        columns(*system("invoicedetailid", owned=False, money=True), *line_columns("invoiceid", "invoice")),
     )
     purchaseorder = Table(
         "msdyn_purchaseorder",

@@ -65,6 +65,7 @@ class Sandbox(abc.ABC):
         sizes: dict[str, int] | None = None,
     ) -> None:
         self.seed = seed
+        self.sizes = sizes
         self.base_url = (base_url or f"http://127.0.0.1:{self.default_port}").rstrip("/")
         self.clock = clock or Clock()
         self.faults = FaultInjector(seed)
@@ -81,7 +82,7 @@ class Sandbox(abc.ABC):
 
         self._control = Starlette(routes=control_routes(self))
         self._api = Starlette(routes=self.routes(), exception_handlers={Exception: self._unexpected})
-        self.reset(seed, sizes)
+        self.reset()
 
     # --- what a subclass provides -------------------------------------------------------------
 
@@ -115,9 +116,11 @@ class Sandbox(abc.ABC):
     # --- shared behaviour ---------------------------------------------------------------------
 
     def reset(self, seed: int | None = None, sizes: dict[str, int] | None = None) -> None:
+        """Back to the seeded state; the seed and sizes stay as they were unless given."""
         with self.lock:
             self.seed = self.seed if seed is None else seed
-            self.seed_state(self.seed, sizes)
+            self.sizes = self.sizes if sizes is None else sizes
+            self.seed_state(self.seed, self.sizes)
             self.stats.reset()
             self.faults.clear(self.seed)
             self.on_faults_changed()

@@ -44,6 +44,8 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         value = json.loads(raw, parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BodyError(400, f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise BodyError(400, "The request body is nested too deeply to be read as JSON.") from None
     if not isinstance(value, dict):
         raise BodyError(400, "The request body must be a JSON object.")
     return value
