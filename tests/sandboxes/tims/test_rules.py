@@ -284,3 +284,20 @@ async def test_a_period_that_does_not_match_the_posting_date_is_422(client: http
     r = await client.post("/api/v1/gl-entries", json={**journal("2026-11-20", "1.00", "1.00"), "Period": "2026-10"})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "Period"
+
+
+async def test_an_order_for_a_deleted_customer_is_refused_but_old_orders_stay_editable(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await new_customer(client)
+    row = await stocked_sku(client)
+    order = await place_order(client, customer["CustomerID"], row["SKU"], 1)
+    await client.delete(f"/api/v1/customers/{customer['CustomerID']}")
+    new = await client.post(
+        "/api/v1/sales-orders",
+        json={"CustomerID": customer["CustomerID"], "Lines": [{"SKU": row["SKU"], "Quantity": 1}]},
+    )
+    cancelled = await client.patch(f"/api/v1/sales-orders/{order['SalesOrderID']}", json={"OrderStatus": "Cancelled"})
+    assert new.status_code == 422
+    assert new.json()["type"].endswith("inactive-reference")
+    assert cancelled.status_code == 200

@@ -203,3 +203,9 @@ async def test_totals_are_quantity_times_price_less_discount_rounded_to_cents(cl
     assert got == expected
     assert money(r.json()["Total"]) == sum(expected)
     assert [line["LineNo"] for line in r.json()["Lines"]] == [1, 2]
+
+
+async def test_a_body_nested_too_deeply_is_400_not_a_crash(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/v1/customers", content=b"[" * 100_000, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"

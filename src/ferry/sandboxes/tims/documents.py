@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ferry.sandboxes.tims.lines import copy_lines, is_active, lines_total, require, resolve_lines
+from ferry.sandboxes.tims.lines import (
+    copy_lines,
+    is_active,
+    lines_total,
+    newly_referenced,
+    require,
+    resolve_lines,
+)
 from ferry.sandboxes.tims.problems import FieldProblem, Problem, rule_problem, validation_problem
 from ferry.sandboxes.tims.schema import INACTIVE, TERM_DAYS
 from ferry.sandboxes.tims.store import Key, Record, Tx
@@ -67,7 +74,9 @@ def prepare_sales_order(tx: Tx, key: Key, before: Record | None, after: Record) 
         for name in ("CustomerID", "Currency", "Warehouse", "OrderDate"):
             if after[name] != before[name]:
                 raise _state(f"Order {key} is {old}; {name} can no longer change.", name)
-    customer = require(tx, "customers", after["CustomerID"], "CustomerID")
+    customer = require(
+        tx, "customers", after["CustomerID"], "CustomerID", active=newly_referenced(before, after, "CustomerID")
+    )
     if after["Currency"] is None:
         after["Currency"] = customer["Currency"]
     elif after["Currency"] != customer["Currency"]:
@@ -91,7 +100,7 @@ def prepare_purchase_order(tx: Tx, key: Key, before: Record | None, after: Recor
         raise _state(f"A new purchase order must be Open or Received, not {new}.", "Status")
     if old is not None and new != old and new not in PO_MOVES[old]:
         raise _state(f"A purchase order cannot move from {old} to {new}.", "Status")
-    require(tx, "vendors", after["VendorID"], "VendorID")
+    require(tx, "vendors", after["VendorID"], "VendorID", active=newly_referenced(before, after, "VendorID"))
     after["OrderDate"] = after["OrderDate"] or tx.now.date()
     if _lines_sent(before, after):
         after["Lines"] = resolve_lines(tx, after["Lines"], for_sale=False)
@@ -105,10 +114,11 @@ def prepare_invoice(tx: Tx, key: Key, before: Record | None, after: Record) -> N
         for name in ("Type", "SalesOrderID"):
             if after[name] != before[name]:
                 raise _state(f"{name} of invoice {key} cannot change; post a new invoice.", name)
-    party = _invoice_party(tx, after)
+    party = _invoice_party(tx, before, after)
     order: Record | None = None
     if after["SalesOrderID"] is not None:
-        order = require(tx, "sales-orders", after["SalesOrderID"], "SalesOrderID")
+        active = newly_referenced(before, after, "SalesOrderID")
+        order = require(tx, "sales-orders", after["SalesOrderID"], "SalesOrderID", active=active)
         if order["CustomerID"] != after["CustomerID"]:
             raise rule_problem(
                 "invalid-reference",
@@ -149,7 +159,7 @@ def prepare_invoice(tx: Tx, key: Key, before: Record | None, after: Record) -> N
         raise _state(f"Invoice {key} has payments; delete them before the invoice.")
 
 
-def _invoice_party(tx: Tx, after: Record) -> Record:
+def _invoice_party(tx: Tx, before: Record | None, after: Record) -> Record:
     ar = after["Type"] == "AR"
     wanted, unwanted = ("CustomerID", "VendorID") if ar else ("VendorID", "CustomerID")
     problems = []
@@ -161,7 +171,8 @@ def _invoice_party(tx: Tx, after: Record) -> Record:
         problems.append(FieldProblem("SalesOrderID", "must be empty on AP invoices"))
     if problems:
         raise validation_problem(problems)
-    return require(tx, "customers" if ar else "vendors", after[wanted], wanted)
+    active = newly_referenced(before, after, wanted)
+    return require(tx, "customers" if ar else "vendors", after[wanted], wanted, active=active)
 
 
 def prepare_shipment(tx: Tx, key: Key, before: Record | None, after: Record) -> None:

@@ -18,15 +18,26 @@ def is_active(record: Record | None) -> bool:
     return record is not None and record["Status"] != INACTIVE
 
 
-def require(tx: Tx, collection: str, key: object, field: str) -> Record:
-    """The active record `key` refers to, or 422 naming the field that refers to it."""
+def require(tx: Tx, collection: str, key: object, field: str, *, active: bool = True) -> Record:
+    """The record `key` refers to (an active one, unless `active` is False), or 422 naming `field`."""
     id_field = COLLECTIONS[collection].id_field
     record = tx.get(collection, key) if isinstance(key, int) else None
     if record is None:
         raise rule_problem("unknown-reference", f"There is no {_noun(collection)} with {id_field} {key}.", field)
-    if record["Status"] == INACTIVE:
+    if active and record["Status"] == INACTIVE:
         raise rule_problem("inactive-reference", f"{_noun(collection).capitalize()} {key} is inactive.", field)
     return record
+
+
+def newly_referenced(before: Record | None, after: Record, field: str) -> bool:
+    """Whether the write makes `field`'s reference: a new or revived record, or a changed value.
+
+    Only such references must point at active records; an order keeps its customer when the
+    customer is deleted, and can still be edited or cancelled.
+    """
+    if before is None or not is_active(before):
+        return True
+    return bool(after[field] != before[field])
 
 
 def find_item_by_sku(tx: Tx, sku: str) -> tuple[Key, Record] | None:
