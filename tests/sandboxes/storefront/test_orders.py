@@ -109,3 +109,14 @@ async def test_cancel_releases_claimed_stock_and_closes_the_order(api: httpx.Asy
     assert r.status_code == 200
     assert r.json()["order"]["cancelled_at"] and r.json()["order"]["closed_at"]
     assert await quantity() == before + 2
+
+
+async def test_odd_values_are_refused_or_coerced_and_reads_keep_working(api: httpx.AsyncClient) -> None:
+    some = (await api.get(f"{API}/orders.json", params={"limit": 1})).json()["orders"][0]
+    url = f"{API}/orders/{some['id']}.json"
+    odd_tags = await api.put(url, json={"order": {"tags": [{"a": 1}]}})
+    huge_note = await api.put(url, json={"order": {"note": 10**20}})
+    listing = await api.get(f"{API}/orders.json", params={"status": "any", "limit": 250})
+    assert odd_tags.status_code == 422
+    assert huge_note.json()["order"]["note"] == str(10**20)
+    assert listing.status_code == 200

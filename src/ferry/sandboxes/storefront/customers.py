@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from ferry.sandboxes.storefront.errors import Validation
 from ferry.sandboxes.storefront.events import Publisher
-from ferry.sandboxes.storefront.formats import ADDRESS_FIELDS, gid, money, timestamp
+from ferry.sandboxes.storefront.formats import ADDRESS_FIELDS, gid, money, tags_text, text_or_none, timestamp
 from ferry.sandboxes.storefront.gate import Call, Endpoint, json_response
 from ferry.sandboxes.storefront.paging import Sort, fields_param, list_query, project, respond_page
 from ferry.sandboxes.storefront.query import COMMON_FILTERS, common_predicate
@@ -102,7 +102,7 @@ def validate_customer(store: Store, data: Any, *, existing: Record | None = None
     clean: dict[str, Any] = {}
     for name in ("first_name", "last_name", "note"):
         if name in data:
-            clean[name] = None if data[name] is None else str(data[name]).strip() or None
+            clean[name] = (text_or_none(data[name]) or "").strip() or None
     if "email" in data:
         email = str(data["email"]).strip() if data["email"] else None
         owner = store.emails.get(email.lower()) if email else None
@@ -119,9 +119,15 @@ def validate_customer(store: Store, data: Any, *, existing: Record | None = None
         elif taken:
             problems.add("phone", "has already been taken")
         clean["phone"] = phone
-    for name in ("tags", "tax_exempt", "verified_email", "email_marketing_consent"):
+    for name in ("tax_exempt", "verified_email"):
         if name in data:
-            clean[name] = data[name]
+            clean[name] = bool(data[name])
+    if "tags" in data:
+        clean["tags"] = tags_text(data["tags"])
+        if clean["tags"] is None:
+            problems.add("tags", "is invalid")
+    if "email_marketing_consent" in data:
+        clean["email_marketing_consent"] = data["email_marketing_consent"]
     if "addresses" in data:
         addresses = data["addresses"]
         if not isinstance(addresses, list) or not all(isinstance(a, dict) for a in addresses):

@@ -58,6 +58,26 @@ def parse_time(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=TIMEZONE)
 
 
+def tags_text(value: Any) -> str | None:
+    """Tags as Shopify stores them (`"a, b"`), from a string or a list; None if neither."""
+    if isinstance(value, str):
+        parts = value.split(",")
+    elif isinstance(value, list) and all(isinstance(t, str | int | float) and not isinstance(t, bool) for t in value):
+        parts = [str(t) for t in value]
+    elif value is None:
+        parts = []
+    else:
+        return None
+    return ", ".join(t.strip() for t in parts if t.strip())
+
+
+def text_or_none(value: Any) -> str | None:
+    """A client's scalar as text (JSON numbers included); None for null, objects and lists."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)
+
+
 def gid(kind: str, ident: int) -> str:
     return f"gid://shopify/{kind}/{ident}"
 

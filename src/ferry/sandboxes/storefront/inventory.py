@@ -23,6 +23,7 @@ from ferry.sandboxes.storefront.query import ids_param, time_param
 from ferry.sandboxes.storefront.store import Level, Record, Store
 
 _MAX_IDS = 50
+_MAX_QUANTITY = 1_000_000_000
 
 
 def level_doc(level: Level) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def routes(publisher: Callable[[], Publisher]) -> list[Endpoint]:
 
     def set_level(store: Store, call: Call) -> Response:
         item, location = _target(store, call)
-        available = _int_field(call, "available")
+        available = _int_field(call, "available", _MAX_QUANTITY)
         existed = store.level(item, location) is not None
         level = store.connect(item, location)
         level.on_hand = available + level.committed
@@ -113,7 +114,7 @@ def routes(publisher: Callable[[], Publisher]) -> list[Endpoint]:
 
     def adjust_level(store: Store, call: Call) -> Response:
         item, location = _target(store, call)
-        change = _int_field(call, "available_adjustment")
+        change = _int_field(call, "available_adjustment", _MAX_QUANTITY)
         level = store.level(item, location)
         if level is None:
             raise unprocessable("Inventory item is not stocked at the location. Connect it to the location first.")
@@ -151,9 +152,9 @@ def _as_record(level: Level) -> Record:
     return Record(level.seq, level.updated, level.updated, level_doc(level))
 
 
-def _int_field(call: Call, name: str) -> int:
+def _int_field(call: Call, name: str, limit: int = 2**63 - 1) -> int:
     value = call.body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > limit:
         raise ApiError(400, {name: "Required parameter missing or invalid"})
     return value
 

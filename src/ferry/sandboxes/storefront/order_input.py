@@ -9,12 +9,14 @@ from typing import Any
 from ferry.sandboxes.storefront.checkout import LineSpec, OrderSpec, line_for_variant
 from ferry.sandboxes.storefront.customers import validate_customer
 from ferry.sandboxes.storefront.errors import ApiError, Validation
-from ferry.sandboxes.storefront.formats import address_from_input, parse_money
+from ferry.sandboxes.storefront.formats import address_from_input, parse_money, tags_text, text_or_none
 from ferry.sandboxes.storefront.pricing import Discount
 from ferry.sandboxes.storefront.store import Store
 
 FINANCIAL_STATUSES = ("pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided")
 INVENTORY_BEHAVIOURS = ("bypass", "decrement_ignoring_policy", "decrement_obeying_policy")
+_MAX_QUANTITY = 100_000
+_MAX_PRICE = 1_000_000_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -28,7 +30,7 @@ def read_order(store: Store, data: dict[str, Any]) -> tuple[OrderSpec, dict[str,
     if email and not _EMAIL.match(str(email)):
         problems.add("email", "is invalid")
     spec.email = str(email) if email else (new_customer or {}).get("email")
-    spec.phone = str(data["phone"]) if data.get("phone") else None
+    spec.phone = text_or_none(data.get("phone"))
     for name in ("billing_address", "shipping_address"):
         raw = data.get(name)
         if raw is not None and not isinstance(raw, dict):
@@ -38,17 +40,19 @@ def read_order(store: Store, data: dict[str, Any]) -> tuple[OrderSpec, dict[str,
     spec.shipping = _shipping(data.get("shipping_lines"), problems)
     spec.discount = _discount(data.get("discount_codes"), problems)
     status = data.get("financial_status") or _status_from_transactions(data.get("transactions"))
-    if status not in FINANCIAL_STATUSES:
+    if not isinstance(status, str) or status not in FINANCIAL_STATUSES:
         problems.add("financial_status", "is not included in the list")
     spec.financial_status = str(status)
     behaviour = data.get("inventory_behaviour") or "bypass"
-    if behaviour not in INVENTORY_BEHAVIOURS:
+    if not isinstance(behaviour, str) or behaviour not in INVENTORY_BEHAVIOURS:
         problems.add("inventory_behaviour", "is not included in the list")
     spec.inventory_behaviour = str(behaviour)
-    spec.note = str(data["note"]) if data.get("note") is not None else None
-    tags = data.get("tags") or ""
-    spec.tags = ", ".join(tags) if isinstance(tags, list) else str(tags)
-    spec.source_name = str(data.get("source_name") or "web")
+    spec.note = text_or_none(data.get("note"))
+    tags = tags_text(data.get("tags"))
+    if tags is None:
+        problems.add("tags", "is invalid")
+    spec.tags = tags or ""
+    spec.source_name = text_or_none(data.get("source_name")) or "web"
     problems.raise_if_any()
     return spec, new_customer
 
@@ -63,11 +67,11 @@ def _lines(store: Store, raw: Any, problems: Validation) -> list[LineSpec]:
             problems.add("line_items", f"line item {n} is invalid")
             continue
         quantity = item.get("quantity", 1)
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= _MAX_QUANTITY:
             problems.add("line_items", f"quantity of line item {n} must be greater than 0")
             continue
         price = parse_money(item["price"]) if item.get("price") is not None else None
-        if item.get("price") is not None and (price is None or price < 0):
+        if item.get("price") is not None and (price is None or not 0 <= price <= _MAX_PRICE):
             problems.add("line_items", f"price of line item {n} is not a number")
             continue
         variant_id = item.get("variant_id")
@@ -78,6 +82,7 @@ def _lines(store: Store, raw: Any, problems: Validation) -> list[LineSpec]:
                 continue
             lines.append(line)
         elif item.get("title") and price is not None:
+            grams = item.get("grams")
             lines.append(
                 LineSpec(
                     title=str(item["title"]),
@@ -86,7 +91,7 @@ def _lines(store: Store, raw: Any, problems: Validation) -> list[LineSpec]:
                     sku=str(item["sku"]) if item.get("sku") else None,
                     taxable=bool(item.get("taxable", True)),
                     requires_shipping=bool(item.get("requires_shipping", True)),
-                    grams=int(item.get("grams") or 0),
+                    grams=grams if isinstance(grams, int) and 0 <= grams <= _MAX_PRICE else 0,
                 )
             )
         else:
@@ -128,7 +133,7 @@ def _shipping(raw: Any, problems: Validation) -> tuple[str, Decimal] | None:
         return None
     first = raw[0] if isinstance(raw, list) and raw and isinstance(raw[0], dict) else None
     price = parse_money(first.get("price", "0")) if first is not None else None
-    if first is None or price is None or price < 0:
+    if first is None or price is None or not 0 <= price <= _MAX_PRICE:
         problems.add("shipping_lines", "is invalid")
         return None
     return str(first.get("title") or first.get("code") or "Shipping"), price
@@ -140,7 +145,7 @@ def _discount(raw: Any, problems: Validation) -> Discount | None:
     first = raw[0] if isinstance(raw, list) and raw and isinstance(raw[0], dict) else None
     amount = parse_money(first.get("amount")) if first is not None else None
     kind = first.get("type", "fixed_amount") if first is not None else None
-    if first is None or amount is None or amount < 0 or kind not in ("fixed_amount", "percentage"):
+    if first is None or amount is None or not 0 <= amount <= _MAX_PRICE or kind not in ("fixed_amount", "percentage"):
         problems.add("discount_codes", "is invalid")
         return None
     return Discount(str(first.get("code") or "DISCOUNT"), str(kind), amount)

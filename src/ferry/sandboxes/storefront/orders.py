@@ -13,7 +13,7 @@ from ferry.sandboxes.storefront.checkout import place_order, shipping_location, 
 from ferry.sandboxes.storefront.customers import new_customer
 from ferry.sandboxes.storefront.errors import Validation, invalid, unprocessable
 from ferry.sandboxes.storefront.events import Publisher
-from ferry.sandboxes.storefront.formats import address_from_input, gid, timestamp
+from ferry.sandboxes.storefront.formats import address_from_input, gid, tags_text, text_or_none, timestamp
 from ferry.sandboxes.storefront.gate import Call, Endpoint, json_response
 from ferry.sandboxes.storefront.order_input import read_order
 from ferry.sandboxes.storefront.paging import Sort, fields_param, list_query, project, respond_page
@@ -112,14 +112,24 @@ def routes(publisher: Callable[[], Publisher]) -> list[Endpoint]:
             problems.add("email", "is invalid")
         if "shipping_address" in data and not isinstance(data["shipping_address"], dict | None):
             problems.add("shipping_address", "is invalid")
+        tags = tags_text(data.get("tags"))
+        if tags is None:
+            problems.add("tags", "is invalid")
+        attributes = data.get("note_attributes", [])
+        if not isinstance(attributes, list) or not all(isinstance(a, dict) for a in attributes):
+            problems.add("note_attributes", "is invalid")
         problems.raise_if_any()
         doc = record.doc
-        for name in ("note", "email", "phone", "buyer_accepts_marketing", "note_attributes"):
+        for name in ("note", "email", "phone"):
             if name in data:
-                doc[name] = data[name]
+                doc[name] = text_or_none(data[name])
+        if "buyer_accepts_marketing" in data:
+            doc["buyer_accepts_marketing"] = bool(data["buyer_accepts_marketing"])
+        if "note_attributes" in data:
+            doc["note_attributes"] = [{"name": text_or_none(a.get("name")), "value": text_or_none(a.get("value"))}
+                                      for a in attributes]  # fmt: skip
         if "tags" in data:
-            tags = data["tags"]
-            doc["tags"] = ", ".join(tags) if isinstance(tags, list) else str(tags or "")
+            doc["tags"] = tags
         if "shipping_address" in data:
             raw = data["shipping_address"]
             doc["shipping_address"] = address_from_input(raw) if raw else None

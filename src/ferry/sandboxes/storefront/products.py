@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from ferry.sandboxes.storefront.errors import Validation
 from ferry.sandboxes.storefront.events import Publisher
-from ferry.sandboxes.storefront.formats import gid, money, parse_money, timestamp
+from ferry.sandboxes.storefront.formats import gid, money, parse_money, tags_text, text_or_none, timestamp
 from ferry.sandboxes.storefront.gate import Call, Endpoint, json_response
 from ferry.sandboxes.storefront.paging import Sort, fields_param, list_query, project, respond_page
 from ferry.sandboxes.storefront.query import COMMON_FILTERS, common_predicate
@@ -24,6 +24,7 @@ from ferry.sandboxes.storefront.shop import SHOP_NAME
 from ferry.sandboxes.storefront.store import Record, Store
 
 STATUSES = ("active", "draft", "archived")
+_MAX_AMOUNT = 1_000_000_000
 _FILTERS = (*COMMON_FILTERS, "title", "vendor", "handle", "product_type", "status")
 
 
@@ -71,7 +72,7 @@ def add_variant(store: Store, product: Record, data: dict[str, Any], created: da
         "id": ident,
         "product_id": product.id,
         "title": title,
-        "price": money(data["price"]),
+        "price": money(data.get("price") or Decimal(0)),
         "position": len(product.doc["variants"]) + 1,
         "inventory_policy": "deny",
         "compare_at_price": money(data["compare_at_price"]) if data.get("compare_at_price") else None,
@@ -112,18 +113,19 @@ def validate_product(data: Any, *, creating: bool) -> dict[str, Any]:
         problems.raise_if_any()
     clean: dict[str, Any] = {}
     if creating or "title" in data:
-        title = str(data.get("title") or "").strip()
+        title = (text_or_none(data.get("title")) or "").strip()
         if not title:
             problems.add("title", "can't be blank")
         clean["title"] = title
     for name in ("body_html", "vendor", "product_type", "handle"):
         if name in data:
-            clean[name] = None if data[name] is None else str(data[name])
+            clean[name] = text_or_none(data[name])
     if "tags" in data:
-        tags = data["tags"]
-        clean["tags"] = ", ".join(tags) if isinstance(tags, list) else str(tags or "")
+        clean["tags"] = tags_text(data["tags"])
+        if clean["tags"] is None:
+            problems.add("tags", "is invalid")
     if "status" in data:
-        if data["status"] not in STATUSES:
+        if not isinstance(data["status"], str) or data["status"] not in STATUSES:
             problems.add("status", "is not included in the list")
         clean["status"] = data["status"]
     if "variants" in data:
@@ -194,14 +196,23 @@ def _variants(raw: Any, problems: Validation) -> list[dict[str, Any]]:
         return []
     clean = []
     for n, v in enumerate(raw, start=1):
-        entry = dict(v)
-        if "price" in v or "id" not in v:
-            price = parse_money(v.get("price", "0"))
-            if price is None or price < 0:
-                problems.add("variants", f"price of variant {n} is not a number")
-            entry["price"] = price
-        if v.get("compare_at_price") is not None:
-            entry["compare_at_price"] = parse_money(v["compare_at_price"])
+        entry: dict[str, Any] = {"id": v.get("id")}
+        for name in ("price", "compare_at_price", "weight"):
+            if v.get(name) is not None:
+                amount = parse_money(v[name])
+                if amount is None or amount < 0 or amount > _MAX_AMOUNT:
+                    problems.add("variants", f"{name} of variant {n} is not a number")
+                entry[name] = amount
+        for name in ("title", "option1", "sku", "barcode"):
+            if name in v:
+                entry[name] = text_or_none(v[name])
+        for name in ("taxable", "requires_shipping"):
+            if name in v:
+                entry[name] = bool(v[name])
+        quantity = v.get("inventory_quantity", 0)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or abs(quantity) > _MAX_AMOUNT:
+            problems.add("variants", f"inventory_quantity of variant {n} is not an integer")
+        entry["inventory_quantity"] = quantity
         clean.append(entry)
     return clean
 
