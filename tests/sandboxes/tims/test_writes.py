@@ -209,3 +209,13 @@ async def test_a_body_nested_too_deeply_is_400_not_a_crash(client: httpx.AsyncCl
     r = await client.post("/api/v1/customers", content=b"[" * 100_000, headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_put_that_omits_status_does_not_revive_a_deleted_record(client: httpx.AsyncClient) -> None:
+    created = await new_customer(client)
+    url = f"/api/v1/customers/{created['CustomerID']}"
+    await client.delete(url)
+    r = await client.put(url, json={"CompanyName": "Harbor Welding"})
+    revived = await client.patch(url, json={"Status": "Active"})
+    assert r.json()["Status"] == "Inactive"
+    assert revived.json()["Status"] == "Active"

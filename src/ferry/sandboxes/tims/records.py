@@ -54,6 +54,8 @@ class Records:
         tx = Tx(self.store, at or self.clock.now())
         key = tx.new_id(collection.name)
         after = {**values, collection.id_field: key}
+        if after.get("Status") is None:
+            after["Status"] = collection.statuses[0]
         # Staged first so the record's own event comes before those of the records it moves along.
         tx.stage(collection.name, key, after)
         RULES[collection.name](tx, key, None, after)
@@ -73,7 +75,7 @@ class Records:
         before = self.find(collection, key)
         check_if_match(before, if_match)
         after = {**before, **values}
-        for name in DERIVED.get(collection.name, ()):
+        for name in ("Status", *DERIVED.get(collection.name, ())):
             if after[name] is None:
                 after[name] = before[name]
         return self._apply(collection, key, before, after, at)

@@ -117,7 +117,8 @@ def _record(id_field: str, body: dict[str, Field], statuses: tuple[str, ...] = (
     return {
         id_field: Field(Integer(), readonly=True),
         **body,
-        "Status": Field(Text(20, choices=statuses), nullable=False, default=statuses[0]),
+        # No default here: a create starts at the first status, and a PUT that omits it keeps it.
+        "Status": Field(Text(20, choices=statuses), nullable=False),
         "Version": Field(Integer(), readonly=True),
         "ModifiedAt": Field(Timestamp(), readonly=True),
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from ferry.sandboxes.kit import Company, ManualClock, Product, World
@@ -32,15 +31,6 @@ DEFAULT_SIZES: dict[str, int] = {
     "gl-entries": 24,
     "inventory-adjustments": 20,
 }
-
-
-@lru_cache(maxsize=4)
-def world_data(
-    seed: int, companies: int, vendors: int
-) -> tuple[tuple[Company, ...], tuple[Company, ...], tuple[Product, ...]]:
-    """The world's records for a seed; cached, since Faker makes them slowly and they never change."""
-    world = World(seed)
-    return tuple(world.companies(companies)), tuple(world.vendors(vendors)), tuple(world.products)
 
 
 def address(value: Address | None) -> dict[str, Any] | None:
@@ -108,8 +98,9 @@ def build_store(seed: int, sizes: dict[str, int] | None, now: datetime) -> Store
     """A new store holding the seeded data set as of `now`."""
     wanted = {k: max(0, v) for k, v in (sizes or {}).items() if k in (*DEFAULT_SIZES, "items")}
     counts = {**DEFAULT_SIZES, **wanted}
-    companies, vendors, all_products = world_data(seed, CUSTOMER_OFFSET + counts["customers"], counts["vendors"])
-    products = all_products[: counts.get("items", len(all_products))]
+    world = World.for_seed(seed)  # shared with the other sandboxes of this process, generated once
+    companies, vendors = world.companies(CUSTOMER_OFFSET + counts["customers"]), world.vendors(counts["vendors"])
+    products = tuple(world.products[: counts.get("items", len(world.products))])
     store = Store(closed_before=None)  # history may post to periods that are closed today
     records = Records(store, ManualClock(now))
     r = random.Random(seed)
