@@ -7,6 +7,7 @@ write fires its webhooks like any API write.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from decimal import Decimal
@@ -75,58 +76,42 @@ class Generator:
         return self._create("customers", customer_values(company))
 
     def sales_order(self) -> Key:
-        customers = self._keys("customers")
         items = [r for _, r in self._active("items") if r["Active"]]
-        for customer in self.random.sample(customers, min(20, len(customers))):
+        for customer in self._some(self._keys("customers"), 20):
             lines = [
                 {"ItemID": item["ItemID"], "Quantity": self.random.randint(1, 6)}
                 for item in self.random.sample(items, self.random.randint(1, min(4, len(items))))
             ]
-            try:
+            with contextlib.suppress(Problem):  # over this customer's credit: try another
                 return self._create("sales-orders", {"CustomerID": customer, "Lines": lines})
-            except Problem:
-                continue  # over this customer's credit: try another
         # Everyone is at their limit: a new customer places a small first order.
         cheapest = min(items, key=lambda item: Decimal(item["UnitPrice"]))
-        customer = self.customer()
-        return self._create(
-            "sales-orders", {"CustomerID": customer, "Lines": [{"ItemID": cheapest["ItemID"], "Quantity": 1}]}
-        )
+        lines = [{"ItemID": cheapest["ItemID"], "Quantity": 1}]
+        return self._create("sales-orders", {"CustomerID": self.customer(), "Lines": lines})
 
     def shipment(self) -> Key:
-        orders = [k for k, r in self._active("sales-orders") if r["OrderStatus"] in ("Open", "Allocated")]
-        order_key = self.random.choice(orders) if orders else self.sales_order()
-        order = self._get("sales-orders", order_key)
-        self._restock_for(order)
-        carrier = self.random.choice(CARRIERS)
-        values = {
-            "SalesOrderID": order_key,
-            "Carrier": carrier,
-            "TrackingNumber": tracking_number(self.random, carrier),
-        }
-        return self._create("shipments", values)
+        waiting = [k for k, r in self._active("sales-orders") if r["OrderStatus"] in ("Open", "Allocated")]
+        for order_key in self._some(waiting, 10):
+            with contextlib.suppress(Problem):
+                return self._ship(order_key)
+        return self._ship(self.sales_order())
 
     def invoice(self) -> Key:
         shipped = [k for k, r in self._active("sales-orders") if r["OrderStatus"] == "Shipped"]
-        # Nothing awaits invoicing: ship an order first, as the warehouse would have.
-        order_key = self.random.choice(shipped) if shipped else self._get("shipments", self.shipment())["SalesOrderID"]
-        order = self._get("sales-orders", order_key)
-        return self._create("invoices", {"CustomerID": order["CustomerID"], "SalesOrderID": order_key})
+        for order_key in self._some(shipped, 10):
+            with contextlib.suppress(Problem):  # e.g. the customer has been deleted since
+                return self._invoice(order_key)
+        # Nothing awaits invoicing: take a new order through the warehouse first.
+        order_key = self.sales_order()
+        self._ship(order_key)
+        return self._invoice(order_key)
 
     def payment(self) -> Key:
         unpaid = [k for k, r in self._active("invoices") if r["Type"] == "AR" and r["Balance"] > 0]
-        invoice_key = self.random.choice(unpaid) if unpaid else self.invoice()
-        invoice = self._get("invoices", invoice_key)
-        balance: Decimal = invoice["Balance"]
-        amount = balance if self.random.random() < 0.7 else max(Decimal("0.01"), cents(balance / 2))
-        method = self.random.choice(PAYMENT_METHODS[:4])
-        values = {
-            "InvoiceID": invoice_key,
-            "Amount": amount,
-            "Method": method,
-            "Reference": f"{method.upper()}-{invoice_key}",
-        }
-        return self._create("payments", values)
+        for invoice_key in self._some(unpaid, 10):
+            with contextlib.suppress(Problem):
+                return self._pay(invoice_key)
+        return self._pay(self.invoice())
 
     def adjustment(self) -> Key:
         items = [r for _, r in self._active("items")]
@@ -142,6 +127,32 @@ class Generator:
         return self._create("inventory-adjustments", values)
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _ship(self, order_key: Key) -> Key:
+        self._restock_for(self._get("sales-orders", order_key))
+        carrier = self.random.choice(CARRIERS)
+        values = {
+            "SalesOrderID": order_key,
+            "Carrier": carrier,
+            "TrackingNumber": tracking_number(self.random, carrier),
+        }
+        return self._create("shipments", values)
+
+    def _invoice(self, order_key: Key) -> Key:
+        order = self._get("sales-orders", order_key)
+        return self._create("invoices", {"CustomerID": order["CustomerID"], "SalesOrderID": order_key})
+
+    def _pay(self, invoice_key: Key) -> Key:
+        balance: Decimal = self._get("invoices", invoice_key)["Balance"]
+        amount = balance if self.random.random() < 0.7 else max(Decimal("0.01"), cents(balance / 2))
+        method = self.random.choice(PAYMENT_METHODS[:4])
+        reference = f"{method.upper()}-{invoice_key}"
+        values = {"InvoiceID": invoice_key, "Amount": amount, "Method": method, "Reference": reference}
+        return self._create("payments", values)
+
+    def _some(self, keys: list[Key], count: int) -> list[Key]:
+        """Up to `count` of `keys` in random order: the candidates a user would look at."""
+        return self.random.sample(keys, min(count, len(keys)))
 
     def _restock_for(self, order: Record) -> None:
         """Count in what an Open order needs and the warehouse lacks, so the shipment can go."""
