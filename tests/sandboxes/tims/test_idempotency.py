@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from ferry.sandboxes.kit import ManualClock
 from ferry.sandboxes.tims import TimsSandbox
 from tests.sandboxes.tims.conftest import client_for
 
@@ -77,3 +78,12 @@ async def test_a_refused_request_is_not_remembered(client: httpx.AsyncClient) ->
     )
     assert refused.status_code == 422
     assert retried.status_code == 201
+
+
+async def test_a_key_is_forgotten_after_24_hours(client: httpx.AsyncClient, clock: ManualClock) -> None:
+    headers = {"Idempotency-Key": "k-5"}
+    first = await client.post("/api/v1/customers", json={"CompanyName": "C"}, headers=headers)
+    clock.advance(24 * 3600 + 1)
+    later = await client.post("/api/v1/customers", json={"CompanyName": "C"}, headers=headers)
+    assert later.status_code == 201
+    assert later.json()["CustomerID"] != first.json()["CustomerID"]
