@@ -85,6 +85,8 @@ async def test_entity_definitions_filter_by_logical_name(api: httpx.AsyncClient)
 
 
 async def test_wrong_cast_of_attribute_metadata_is_refused(api: httpx.AsyncClient) -> None:
-    url = ("EntityDefinitions(LogicalName='account')/Attributes(LogicalName='name')"
-           "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata")
+    url = (
+        "EntityDefinitions(LogicalName='account')/Attributes(LogicalName='name')"
+        "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
+    )
     assert (await api.get(url)).status_code == 400

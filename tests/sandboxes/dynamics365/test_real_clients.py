@@ -29,15 +29,20 @@ def served(tls: TLSFiles) -> Iterator[tuple[Dynamics365Sandbox, str]]:
         yield sandbox, base_url
 
 
-def msal_app(
-    sandbox: Dynamics365Sandbox, tls: TLSFiles, secret: str | None = None
-) -> msal.ConfidentialClientApplication:
-    creds = sandbox.credentials()
+@pytest.fixture
+def session(tls: TLSFiles) -> Iterator[requests.Session]:
     # requests lets REQUESTS_CA_BUNDLE override a session's `verify` (psf/requests#3829), and CI machines set
     # it; a session that ignores the environment trusts exactly the sandbox's CA.
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(tls.ca_cert)
+    with requests.Session() as session:
+        session.trust_env = False
+        session.verify = str(tls.ca_cert)
+        yield session
+
+
+def msal_app(
+    sandbox: Dynamics365Sandbox, session: requests.Session, secret: str | None = None
+) -> msal.ConfidentialClientApplication:
+    creds = sandbox.credentials()
     return msal.ConfidentialClientApplication(
         creds["client_id"],
         client_credential=secret or creds["client_secret"],
@@ -47,9 +52,11 @@ def msal_app(
     )
 
 
-def test_msal_acquires_a_token_that_the_web_api_accepts(served: tuple[Dynamics365Sandbox, str], tls: TLSFiles) -> None:
+def test_msal_acquires_a_token_that_the_web_api_accepts(
+    served: tuple[Dynamics365Sandbox, str], tls: TLSFiles, session: requests.Session
+) -> None:
     sandbox, base_url = served
-    result = msal_app(sandbox, tls).acquire_token_for_client(scopes=[f"{base_url}/.default"])
+    result = msal_app(sandbox, session).acquire_token_for_client(scopes=[f"{base_url}/.default"])
     assert "access_token" in result, result
     assert result["token_source"] == "identity_provider"
     r = httpx.get(
@@ -62,23 +69,23 @@ def test_msal_acquires_a_token_that_the_web_api_accepts(served: tuple[Dynamics36
     assert len(r.json()["value"]) == 2
 
 
-def test_msal_reports_a_wrong_secret_as_invalid_client(served: tuple[Dynamics365Sandbox, str], tls: TLSFiles) -> None:
+def test_msal_reports_a_wrong_secret_as_invalid_client(
+    served: tuple[Dynamics365Sandbox, str], session: requests.Session
+) -> None:
     sandbox, base_url = served
-    result = msal_app(sandbox, tls, secret="wrong").acquire_token_for_client(scopes=[f"{base_url}/.default"])
+    result = msal_app(sandbox, session, secret="wrong").acquire_token_for_client(scopes=[f"{base_url}/.default"])
     assert result["error"] == "invalid_client"
     assert 7000215 in result["error_codes"]
 
 
 def test_pyjwt_verifies_the_token_with_the_published_keys(
-    served: tuple[Dynamics365Sandbox, str], tls: TLSFiles
+    served: tuple[Dynamics365Sandbox, str], tls: TLSFiles, session: requests.Session
 ) -> None:
     sandbox, base_url = served
-    token = msal_app(sandbox, tls).acquire_token_for_client(scopes=[f"{base_url}/.default"])["access_token"]
+    token = msal_app(sandbox, session).acquire_token_for_client(scopes=[f"{base_url}/.default"])["access_token"]
     context = ssl.create_default_context(cafile=str(tls.ca_cert))
-    discovery = httpx.get(
-        f"{base_url}/{sandbox.tenant_id}/v2.0/.well-known/openid-configuration", verify=context
-    ).json()
-    keys = jwt.PyJWKClient(discovery["jwks_uri"], ssl_context=context)
+    discovery = httpx.get(f"{base_url}/{sandbox.tenant_id}/v2.0/.well-known/openid-configuration", verify=context)
+    keys = jwt.PyJWKClient(discovery.json()["jwks_uri"], ssl_context=context)
     claims = jwt.decode(
         token,
         keys.get_signing_key_from_jwt(token).key,

@@ -286,3 +286,61 @@ async def test_concurrent_updates_each_get_their_own_version(api: httpx.AsyncCli
 async def test_method_not_allowed_on_a_collection(api: httpx.AsyncClient) -> None:
     r = await api.patch("accounts", json={"name": "x"})
     assert r.status_code == 405
+
+
+async def test_create_multiple_creates_all_and_returns_their_ids(api: httpx.AsyncClient) -> None:
+    targets = [
+        {"@odata.type": "Microsoft.Dynamics.CRM.account", "name": f"Bulk {n}", "accountnumber": f"BK-{n}"}
+        for n in range(5)
+    ]
+    r = await api.post("accounts/Microsoft.Dynamics.CRM.CreateMultiple", json={"Targets": targets})
+    assert r.status_code == 200, r.text
+    ids = r.json()["Ids"]
+    found = (await api.get("accounts", params={"$filter": "startswith(accountnumber,'BK-')"})).json()["value"]
+    assert sorted(ids) == sorted(a["accountid"] for a in found)
+
+
+async def test_create_multiple_is_all_or_nothing(api: httpx.AsyncClient) -> None:
+    targets = [
+        {"@odata.type": "Microsoft.Dynamics.CRM.account", "name": "Fine", "accountnumber": "AON-1"},
+        {"@odata.type": "Microsoft.Dynamics.CRM.account", "name": "Broken", "numberofemployees": "x"},
+    ]
+    r = await api.post("accounts/Microsoft.Dynamics.CRM.CreateMultiple", json={"Targets": targets})
+    assert r.status_code == 400
+    assert (await api.get("accounts", params={"$filter": "accountnumber eq 'AON-1'"})).json()["value"] == []
+
+
+async def test_upsert_multiple_matches_by_alternate_key(api: httpx.AsyncClient) -> None:
+    existing = (await api.get("accounts(accountnumber='A-1001')")).json()
+    targets = [
+        {"@odata.type": "Microsoft.Dynamics.CRM.account", "accountnumber": "A-1001", "telephone1": "999"},
+        {"@odata.type": "Microsoft.Dynamics.CRM.account", "accountnumber": "UP-9", "name": "Upserted"},
+    ]
+    r = await api.post("accounts/Microsoft.Dynamics.CRM.UpsertMultiple", json={"Targets": targets})
+    assert r.status_code == 200, r.text
+    assert r.json()["Ids"][0] == existing["accountid"]
+    assert (await api.get("accounts(accountnumber='A-1001')")).json()["telephone1"] == "999"
+    assert (await api.get("accounts(accountnumber='UP-9')")).json()["name"] == "Upserted"
+
+
+async def test_update_multiple_needs_existing_rows(api: httpx.AsyncClient) -> None:
+    rows = (await api.get("contacts", params={"$top": "2"})).json()["value"]
+    targets = [
+        {"@odata.type": "Microsoft.Dynamics.CRM.contact", "contactid": c["contactid"], "jobtitle": "Buyer"}
+        for c in rows
+    ]
+    assert (
+        await api.post("contacts/Microsoft.Dynamics.CRM.UpdateMultiple", json={"Targets": targets})
+    ).status_code == 204
+    titles = [(await api.get(f"contacts({c['contactid']})")).json()["jobtitle"] for c in rows]
+    assert titles == ["Buyer", "Buyer"]
+    missing = [
+        {
+            "@odata.type": "Microsoft.Dynamics.CRM.contact",
+            "contactid": "00000000-0000-0000-0000-0000000000ff",
+            "jobtitle": "x",
+        }
+    ]
+    assert (
+        await api.post("contacts/Microsoft.Dynamics.CRM.UpdateMultiple", json={"Targets": missing})
+    ).status_code == 404

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ferry.sandboxes.dynamics365 import metadata
+from ferry.sandboxes.dynamics365 import bulk, metadata
 from ferry.sandboxes.dynamics365.errors import ODATA_PARSE, VERSION_MISMATCH, ODataError, bad_request, not_found
 from ferry.sandboxes.dynamics365.options import Preferences, QueryOptions, parse_options, parse_prefer
 from ferry.sandboxes.dynamics365.paths import ResourcePath, parse_resource, resolve_key
@@ -127,6 +127,11 @@ class DataverseService:
             table = self.tables[ref.table]
             rest = path.split("/", 1)[1] if "/" in path else ""
             path = f"{table.set_name}({ref.id})" + (f"/{rest}" if rest else "")
+        set_name, _, action = path.partition("/Microsoft.Dynamics.CRM.")
+        if action in bulk.MESSAGES and set_name in self.by_set:
+            _only(req, "POST")
+            result = bulk.run(self, self.by_set[set_name], action, req)
+            return ApiResponse(204) if result is None else ApiResponse(200, result)
         resource = parse_resource(unquote(path))
         found = self.by_set.get(resource.set_name)
         if found is None:
