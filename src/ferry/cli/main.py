@@ -30,24 +30,14 @@ def version() -> None:
 
 
 def main() -> None:
+    """Run the CLI; usage errors are Typer's, ferry's own failures become a message and an exit code."""
     err = Console(stderr=True)
     try:
-        app(standalone_mode=False)
+        app()
     except FerryError as exc:
         err.print(f"[bold red]error:[/] {exc.message}")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except typer.Abort:
-        sys.exit(1)
-    except SystemExit:
-        raise
-    except Exception as exc:  # a click usage error, or a bug: a message either way
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: say so plainly, without a traceback
         err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
         err.print("Please report this at the project's issue tracker, with the command you ran.")
         sys.exit(70)

@@ -17,7 +17,7 @@ from ferry.sandboxes.kit.server import bind, public_host, serve
 from ferry.sandboxes.kit.tls import TLSFiles, ensure_tls_files
 
 sandbox_app = typer.Typer(help="Run emulators of the systems ferry connects (no credentials needed).")
-console = Console()
+console = Console(soft_wrap=True)
 
 Seed = Annotated[int, typer.Option(help="Seed for the generated data set; the same seed gives the same data.")]
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
