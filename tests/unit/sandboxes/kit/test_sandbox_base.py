@@ -143,3 +143,15 @@ async def test_webhook_duplicate_fault_delivers_the_same_event_twice() -> None:
         async with asyncio.timeout(5):
             await sandbox.webhooks.wait_idle()
     assert bodies == [b'{"note":"note-3"}', b'{"note":"note-3"}']
+
+
+def test_dropped_connection_over_a_real_socket_truncates_the_response() -> None:
+    from ferry.sandboxes.kit.server import running
+
+    sandbox = EchoSandbox()
+    with running(sandbox) as base_url, httpx.Client(base_url=base_url) as client:
+        client.post("/_sandbox/faults", json={"drop_connections_rate": 1.0})
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get("/notes")
+        client.delete("/_sandbox/faults")
+        assert client.get("/notes").status_code == 200
