@@ -90,3 +90,43 @@ async def test_wrong_cast_of_attribute_metadata_is_refused(api: httpx.AsyncClien
         "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
     )
     assert (await api.get(url)).status_code == 400
+
+
+async def test_attributes_cast_to_picklist_lists_only_picklists_with_their_options(api: httpx.AsyncClient) -> None:
+    url = "EntityDefinitions(LogicalName='account')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
+    body = (await api.get(url, params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"})).json()
+    by_name = {a["LogicalName"]: a for a in body["value"]}
+    assert "statecode" not in by_name and "name" not in by_name
+    options = {
+        o["Label"]["UserLocalizedLabel"]["Label"]: o["Value"]
+        for o in by_name["customertypecode"]["OptionSet"]["Options"]
+    }
+    assert options["Customer"] == 3
+
+
+async def test_option_set_needs_a_cast_to_an_attribute_type_that_has_one(api: httpx.AsyncClient) -> None:
+    r = await api.get("EntityDefinitions(LogicalName='account')/Attributes", params={"$expand": "OptionSet"})
+    assert r.status_code == 400
+
+
+async def test_entity_definition_by_metadata_id_reaches_its_attributes(api: httpx.AsyncClient) -> None:
+    entity = (await api.get("EntityDefinitions(LogicalName='account')", params={"$select": "LogicalName"})).json()
+    r = await api.get(f"EntityDefinitions({entity['MetadataId']})/Attributes(LogicalName='name')")
+    assert (r.status_code, r.json()["AttributeType"], r.json()["IsPrimaryName"]) == (200, "String", True)
+
+
+async def test_metadata_filter_combines_clauses_with_parentheses_and_or(api: httpx.AsyncClient) -> None:
+    flt = "IsPrivate eq false and (LogicalName eq 'account' or LogicalName eq 'contact')"
+    body = (await api.get("EntityDefinitions", params={"$select": "LogicalName", "$filter": flt})).json()
+    assert sorted(d["LogicalName"] for d in body["value"]) == ["account", "contact"]
+
+
+async def test_string_functions_are_refused_on_metadata(api: httpx.AsyncClient) -> None:
+    r = await api.get("EntityDefinitions", params={"$filter": "startswith(LogicalName,'msdyn_')"})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == 'The "startswith" function isn\'t supported for Metadata Entities.'
+
+
+async def test_keys_list_the_alternate_keys(api: httpx.AsyncClient) -> None:
+    body = (await api.get("EntityDefinitions(LogicalName='account')/Keys")).json()
+    assert [(k["KeyAttributes"], k["EntityKeyIndexStatus"]) for k in body["value"]] == [(["accountnumber"], "Active")]

@@ -256,3 +256,9 @@ async def test_money_is_exact_on_the_wire(api: httpx.AsyncClient) -> None:
 async def _first(api: httpx.AsyncClient, set_name: str, key: str) -> str:
     row = (await api.get(set_name, params={"$top": "1"})).json()["value"][0]
     return f"/{set_name}({row[key]})"
+
+
+async def test_fetchxml_is_refused_rather_than_ignored(api: httpx.AsyncClient) -> None:
+    r = await api.get("accounts", params={"fetchXml": '<fetch top="1"><entity name="account" /></fetch>'})
+    assert r.status_code == 400
+    assert "FetchXML" in r.json()["error"]["message"]

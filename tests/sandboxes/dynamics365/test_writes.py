@@ -344,3 +344,45 @@ async def test_update_multiple_needs_existing_rows(api: httpx.AsyncClient) -> No
     assert (
         await api.post("contacts/Microsoft.Dynamics.CRM.UpdateMultiple", json={"Targets": missing})
     ).status_code == 404
+
+
+def bulk_delete(entity: str, attribute: str, operator: str, values: list[Any]) -> dict[str, Any]:
+    condition = {"AttributeName": attribute, "Operator": operator, "Values": [{"Value": v} for v in values]}
+    return {
+        "QuerySet": [{"EntityName": entity, "Criteria": {"FilterOperator": "And", "Conditions": [condition]}}],
+        "JobName": "Clean up",
+        "SendEmailNotification": False,
+        "ToRecipients": [],
+        "CCRecipients": [],
+        "RecurrencePattern": "",
+        "StartDateTime": "2026-01-01T00:00:00Z",
+    }
+
+
+async def test_bulk_delete_deletes_matching_rows_and_records_a_finished_job(api: httpx.AsyncClient) -> None:
+    doomed = (await api.get("contacts", params={"$top": "3", "$select": "contactid"})).json()["value"]
+    ids = [c["contactid"] for c in doomed]
+    r = await api.post("BulkDelete", json=bulk_delete("contact", "contactid", "In", ids))
+    assert r.status_code == 200, r.text
+    for contact_id in ids:
+        assert (await api.get(f"contacts({contact_id})")).status_code == 404
+    job = (await api.get(f"asyncoperations({r.json()['JobId']})")).json()
+    assert (job["operationtype"], job["statecode"], job["statuscode"], job["name"]) == (13, 3, 30, "Clean up")
+
+
+async def test_bulk_delete_leaves_restricted_rows_and_counts_them_as_failures(api: httpx.AsyncClient) -> None:
+    order = await first(api, "salesorders", {"$select": "_customerid_value"})
+    free = await first(api, "accounts", {"$filter": "_primarycontactid_value eq null and accountnumber ne null"})
+    ids = [order["_customerid_value"], free["accountid"]]
+    r = await api.post("BulkDelete", json=bulk_delete("account", "accountid", "In", ids))
+    assert r.status_code == 200, r.text
+    assert (await api.get(f"accounts({order['_customerid_value']})")).status_code == 200
+    assert (await api.get(f"accounts({free['accountid']})")).status_code == 404
+    job = (await api.get(f"asyncoperations({r.json()['JobId']})")).json()
+    assert job["message"] == "1 of 2 records could not be deleted."
+
+
+async def test_bulk_delete_refuses_an_unknown_attribute_before_deleting(api: httpx.AsyncClient) -> None:
+    r = await api.post("BulkDelete", json=bulk_delete("account", "nosuchcolumn", "Equal", ["x"]))
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "0x80041103"

@@ -8,13 +8,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ferry.sandboxes.dynamics365.errors import bad_request
+from ferry.sandboxes.dynamics365.errors import NOT_SUPPORTED, bad_request
 from ferry.sandboxes.dynamics365.filters import Predicate, QueryError, parse_filter
 from ferry.sandboxes.dynamics365.schema import Column, Table
 
 SUPPORTED = {"$select", "$filter", "$orderby", "$top", "$expand", "$count", "$skiptoken", "$deltatoken", "$apply"}
 # Documented as unsupported by Dataverse (specs/dataverse.md §1.4).
 UNSUPPORTED = {"$skip", "$search", "$format"}
+# Queries Dataverse runs instead of the OData options, which the sandbox does not emulate: answered with an
+# error rather than ignored, since ignoring them would return every row as if they had matched.
+OTHER_QUERY_LANGUAGES = {"fetchXml": "FetchXML", "savedQuery": "saved views", "userQuery": "saved views", "sql": "SQL"}
 
 
 @dataclass(slots=True)
@@ -51,6 +54,12 @@ def parse_options(
     opts = QueryOptions()
     aliases = {k: v for k, v in params if k.startswith("@")}
     for name, value in params:
+        if name in OTHER_QUERY_LANGUAGES:
+            raise bad_request(
+                f"The sandbox does not run {OTHER_QUERY_LANGUAGES[name]} queries ({name}); "
+                "use the OData query options ($select, $filter, $orderby, $top, $expand).",
+                NOT_SUPPORTED,
+            )
         if name.startswith("@") or not name.startswith("$"):
             continue  # parameter aliases, and non-OData parameters, which the service ignores
         if name in UNSUPPORTED:
@@ -87,7 +96,7 @@ def parse_options(
         opts.expand = parse_expand(table, tables, opts.raw["$expand"], now)
     if "$apply" in opts.raw:
         raise bad_request(
-            "The sandbox does not emulate $apply (aggregation); query the rows and aggregate them.", "0x80040800"
+            "The sandbox does not emulate $apply (aggregation); query the rows and aggregate them.", NOT_SUPPORTED
         )
     if nested and (opts.skiptoken or opts.deltatoken):
         raise bad_request("$skiptoken and $deltatoken are not allowed inside $expand.")
@@ -122,7 +131,7 @@ def parse_orderby(table: Table, text: str) -> list[tuple[Column, bool]]:
     return order
 
 
-def _split_top_level(text: str, sep: str) -> list[str]:
+def split_top_level(text: str, sep: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
     depth, quoted = 0, False
@@ -144,13 +153,13 @@ def _split_top_level(text: str, sep: str) -> list[str]:
 
 def parse_expand(table: Table, tables: Mapping[str, Table], text: str, now: datetime) -> list[Expand]:
     items: list[Expand] = []
-    for part in _split_top_level(text, ","):
+    for part in split_top_level(text, ","):
         m = re.fullmatch(r"(\w+)(?:\((.*)\))?", part, re.DOTALL)
         if m is None:
             raise bad_request(f"Syntax error in '$expand={text}'.")
         name, inner = m.group(1), m.group(2)
         params: list[tuple[str, str]] = []
-        for option in _split_top_level(inner or "", ";"):
+        for option in split_top_level(inner or "", ";"):
             key, _, value = option.partition("=")
             params.append((key.strip(), value))
         nav = table.navigation(name)
@@ -204,7 +213,7 @@ def parse_prefer(values: Sequence[str]) -> Preferences:
     track = represent = cont = False
     annotations: tuple[str, ...] = ()
     for header in values:
-        for item in _split_top_level(header, ","):
+        for item in split_top_level(header, ","):
             key, _, value = item.partition("=")
             key, value = key.strip().lower(), value.strip()
             if key == "odata.maxpagesize" and value.isdigit() and int(value) > 0:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ferry.sandboxes.dynamics365 import bulk, metadata
+from ferry.sandboxes.dynamics365 import bulk, bulkdelete, definitions, metadata
 from ferry.sandboxes.dynamics365.errors import ODATA_PARSE, VERSION_MISMATCH, ODataError, bad_request, not_found
 from ferry.sandboxes.dynamics365.options import Preferences, QueryOptions, parse_options, parse_prefer
 from ferry.sandboxes.dynamics365.paths import ResourcePath, parse_resource, resolve_key
@@ -119,7 +119,10 @@ class DataverseService:
             )
         if path.startswith(("EntityDefinitions", "GlobalOptionSetDefinitions")):
             _only(req, "GET")
-            return ApiResponse(200, metadata.definitions(self, unquote(path), req.params))
+            return ApiResponse(200, definitions.definitions(self, unquote(path), req.params))
+        if path == "BulkDelete":
+            _only(req, "POST")
+            return ApiResponse(200, bulkdelete.run(self, req))
         if path.startswith("$"):
             ref = content_ids.get(path.split("/")[0])
             if ref is None:

@@ -108,6 +108,21 @@ class Store:
         finally:
             self._tx = None
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction, an exception in the block undoes only the writes made in the block."""
+        tx = self._tx
+        if tx is None:
+            with self.transaction():
+                yield
+            return
+        marks = (len(tx.undo), len(tx.tombstones), len(tx.changes))
+        try:
+            yield
+        except BaseException:
+            self._rollback(tx, marks)
+            raise
+
     def next_version(self) -> int:
         self.version += 1
         return self.version
@@ -145,8 +160,10 @@ class Store:
         if self._tx is not None:
             self._tx.undo.append((table, row_id, copy.copy(before) if before is not None else None))
 
-    def _rollback(self, tx: Transaction) -> None:
-        for table, row_id, before in reversed(tx.undo):
+    def _rollback(self, tx: Transaction, marks: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """Undo the writes journaled after `marks` (undo entries, tombstones, changes)."""
+        undo_mark, tombstone_mark, change_mark = marks
+        for table, row_id, before in reversed(tx.undo[undo_mark:]):
             t = self.tables[table]
             current = self.rows[table].get(row_id)
             if current is not None:
@@ -156,9 +173,11 @@ class Store:
             else:
                 self.rows[table][row_id] = before
                 self._index(t, row_id, before)
-        for table, stone in tx.tombstones:
+        for table, stone in tx.tombstones[tombstone_mark:]:
             self.tombstones[table].remove(stone)
-        tx.changes.clear()
+        del tx.undo[undo_mark:]
+        del tx.tombstones[tombstone_mark:]
+        del tx.changes[change_mark:]
 
     def _check_keys(self, t: Table, row_id: str, row: Row) -> None:
         for key in t.alternate_keys:
