@@ -27,6 +27,7 @@ from ferry.sandboxes.dynamics365.webhooks import WebhookPublisher
 from ferry.sandboxes.kit.base import Sandbox
 from ferry.sandboxes.kit.bodies import BodyError, JSONResponse, dumps, read_body
 from ferry.sandboxes.kit.clock import Clock
+from ferry.sandboxes.kit.world import Company, World
 
 CLIENT_ID = "51f81489-12ee-4a9e-aaae-a2591f45987d"
 CLIENT_SECRET = "ferry-dataverse-sandbox-secret"
@@ -57,8 +58,8 @@ class Dynamics365Sandbox(Sandbox):
             "app_oid": self.entra.app.object_id,
             "system_user": seeded_id(seed, "systemuser", "SYSTEM"),
         }
-        self.service = DataverseService(self.clock, organization)
-        self.service.base_url = self.base_url
+        self.service = DataverseService(self.clock, organization, lambda: self.base_url)
+        self._world = World(seed + 7)  # a world apart from the seeded one, for records made later
         self.app_user = seeded_id(seed, "systemuser", "application")
         Seeder(self.service, seed, sizes, self.app_user, CLIENT_ID).run()
         self.publisher = WebhookPublisher(self.service, self.webhooks, lambda: self.webhooks.retry_delays)
@@ -148,12 +149,8 @@ class Dynamics365Sandbox(Sandbox):
         self.publisher.publish(response.changes, caller)
         return response.changes[0].id
 
-    def _world_company(self) -> Any:
-        from ferry.sandboxes.kit.world import World
-
-        world = getattr(self, "_world", None) or World(self.seed + 7)
-        self._world = world
-        return world.companies(self._generated)[-1]
+    def _world_company(self) -> Company:
+        return self._world.companies(self._generated)[-1]
 
     # --- routes ----------------------------------------------------------------------------------
 
@@ -410,11 +407,6 @@ class Dynamics365Sandbox(Sandbox):
         except ODataError as exc:
             return ApiResponse.error(exc)
         return None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        if name == "base_url" and "service" in self.__dict__:
-            self.service.base_url = value
 
 
 def _error(exc: ODataError) -> Response:

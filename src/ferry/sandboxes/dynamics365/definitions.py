@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ferry.sandboxes.dynamics365 import metafilter
 from ferry.sandboxes.dynamics365.errors import ODATA_PARSE, ODataError, bad_request
-from ferry.sandboxes.dynamics365.options import split_top_level
+from ferry.sandboxes.dynamics365.paths import split_top_level
 from ferry.sandboxes.dynamics365.schema import CHOICE_KINDS, Column, Kind, Table
 
 if TYPE_CHECKING:

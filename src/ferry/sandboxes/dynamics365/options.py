@@ -10,6 +10,7 @@ from datetime import datetime
 
 from ferry.sandboxes.dynamics365.errors import NOT_SUPPORTED, bad_request
 from ferry.sandboxes.dynamics365.filters import Predicate, QueryError, parse_filter
+from ferry.sandboxes.dynamics365.paths import split_top_level
 from ferry.sandboxes.dynamics365.schema import Column, Table
 
 SUPPORTED = {"$select", "$filter", "$orderby", "$top", "$expand", "$count", "$skiptoken", "$deltatoken", "$apply"}
@@ -129,26 +130,6 @@ def parse_orderby(table: Table, text: str) -> list[tuple[Column, bool]]:
             raise QueryError(f"Could not find a property named '{words[0]}' on type '{table.entity_type}'.")
         order.append((column, len(words) == 2 and words[1] == "desc"))
     return order
-
-
-def split_top_level(text: str, sep: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quoted = 0, False
-    for ch in text:
-        if ch == "'":
-            quoted = not quoted
-        elif not quoted and ch == "(":
-            depth += 1
-        elif not quoted and ch == ")":
-            depth -= 1
-        if ch == sep and depth == 0 and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
 
 
 def parse_expand(table: Table, tables: Mapping[str, Table], text: str, now: datetime) -> list[Expand]:

@@ -30,30 +30,30 @@ class ResourcePath:
     count: bool = False
 
 
-def split_segments(path: str) -> list[str]:
-    """Split on '/' outside parentheses and quotes (key values may contain '/')."""
-    segments: list[str] = []
+def split_top_level(text: str, sep: str) -> list[str]:
+    """Split on `sep` outside parentheses and quotes (key values and nested options may contain it)."""
+    parts: list[str] = []
     current: list[str] = []
     depth, quoted = 0, False
-    for ch in path:
+    for ch in text:
         if ch == "'":
             quoted = not quoted
         elif not quoted and ch == "(":
             depth += 1
         elif not quoted and ch == ")":
             depth -= 1
-        if ch == "/" and depth == 0 and not quoted:
-            segments.append("".join(current))
+        if ch == sep and depth == 0 and not quoted:
+            parts.append("".join(current))
             current = []
         else:
             current.append(ch)
-    segments.append("".join(current))
-    return [s for s in segments if s != ""]
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
 
 
 def parse_resource(path: str) -> ResourcePath:
     """Parse `accounts(...)/member/$ref` (the part after the service root, already URL-decoded)."""
-    segments = split_segments(path)
+    segments = split_top_level(path, "/")
     if not segments:
         raise bad_request("Empty resource path.")
     m = _SEGMENT.match(segments[0])

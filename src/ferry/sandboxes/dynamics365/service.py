@@ -7,7 +7,7 @@ on the event loop; the ASGI layer (`app.py`) does the awaiting (auth, limits, bo
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -55,18 +55,23 @@ class ApiResponse:
 
 
 class DataverseService:
-    def __init__(self, clock: Clock, organization: dict[str, str]) -> None:
+    def __init__(self, clock: Clock, organization: dict[str, str], base_url: Callable[[], str]) -> None:
         self.clock = clock
+        # The sandbox's URL can change after start (a free port is bound late), so it is read, not copied.
+        self._base_url = base_url
         self.tables: dict[str, Table] = TABLES
         self.by_set: dict[str, Table] = BY_SET
         self.store = Store(TABLES)
         self.organization = organization
-        self.base_url = "http://127.0.0.1"
         self.base_currency = Ref("transactioncurrency", "00000000-0000-0000-0000-000000000000")
         self.change_tracking_days = 7
         self.reader = Reader(self)
         self.writer = Writer(self)
         self._numbers = itertools.count(1001)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url()
 
     @property
     def root(self) -> str:
