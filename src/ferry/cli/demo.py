@@ -20,6 +20,6 @@ def demo(
     footer = [
         "",
         "The sync engine is not part of this build yet: the demo serves the emulated systems.",
-        "Try:  curl -s http://127.0.0.1:7072/api/v1/customers?pageSize=2 -H 'X-API-Key: tims-sandbox-key'",
+        "Try:  curl -s 'http://127.0.0.1:7072/api/v1/customers?pageSize=2' -H 'X-API-Key: tims-sandbox-key'",
     ]
     run_sandboxes(specs, seed=seed, host=host, tls=False, state_dir=Path(".ferry"), footer=footer)
