@@ -1,0 +1,1 @@
+"""Benchmarks: speed goals live here, not in the test suite."""
