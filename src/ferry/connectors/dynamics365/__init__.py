@@ -1,0 +1,1 @@
+"""Dynamics 365 (Dataverse Web API) connector."""

@@ -1,0 +1,1 @@
+"""TIMS connector."""
