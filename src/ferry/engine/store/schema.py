@@ -1,0 +1,105 @@
+"""The embedded store's tables, versioned with SQLite's `user_version` so upgrades migrate in place."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        sync TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+        record_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete')),
+        version TEXT,
+        payload BLOB,
+        source TEXT NOT NULL,
+        event_key TEXT NOT NULL UNIQUE,
+        received_at REAL NOT NULL,
+        due_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'claimed', 'done', 'dead')),
+        worker TEXT,
+        lease_until REAL,
+        last_error TEXT,
+        finished_at REAL
+    );
+    CREATE INDEX events_due ON events(state, due_at, id);
+    CREATE INDEX events_record ON events(sync, side, record_id, state);
+    CREATE TABLE links (
+        sync TEXT NOT NULL,
+        left_id TEXT,
+        right_id TEXT,
+        left_version TEXT,
+        right_version TEXT,
+        left_written TEXT,
+        right_written TEXT,
+        left_written_version TEXT,
+        right_written_version TEXT,
+        left_modified_at REAL,
+        right_modified_at REAL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX links_left ON links(sync, left_id) WHERE left_id IS NOT NULL;
+    CREATE UNIQUE INDEX links_right ON links(sync, right_id) WHERE right_id IS NOT NULL;
+    CREATE TABLE cursors (
+        sync TEXT NOT NULL,
+        side TEXT NOT NULL,
+        cursor TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (sync, side)
+    );
+    CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY,
+        sync TEXT NOT NULL,
+        side TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        error_class TEXT NOT NULL,
+        error TEXT NOT NULL,
+        payload BLOB,
+        attempts INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'replayed', 'dropped')),
+        reason TEXT,
+        resolved_at REAL
+    );
+    CREATE INDEX dead_letters_open ON dead_letters(state, sync);
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        sync TEXT NOT NULL,
+        side TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        left_data BLOB,
+        right_data BLOB,
+        created_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open',
+        decided_at REAL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        sync TEXT NOT NULL,
+        side TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail BLOB,
+        target_id TEXT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX audit_record ON audit(sync, side, record_id);
+    CREATE INDEX audit_target ON audit(sync, target_id);
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file up to the newest schema (each step in its own transaction)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"The store {conn} was written by a newer ferry (schema {version}); upgrade ferry to open it."
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")

@@ -1,0 +1,505 @@
+"""The embedded store: one SQLite file in WAL mode, written by one thread with group commit.
+
+Every call becomes a small function run on the writer thread; the thread takes everything queued,
+runs it in one transaction (each call in its own savepoint, so one failure does not undo the others)
+and commits once. That is what lets a webhook receiver persist every event before it answers and
+still keep up (the product's measurements: 2,500-3,300 events/s on one process with group commit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from ferry.core import jsoncodec
+from ferry.engine.store.base import (
+    AuditEntry,
+    Claim,
+    DeadLetter,
+    Event,
+    Link,
+    NewEvent,
+    Side,
+    SyncCounts,
+)
+from ferry.engine.store.schema import migrate
+
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _dt(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def _blob(value: dict[str, Any] | None) -> bytes | None:
+    return jsoncodec.dumps(value) if value is not None else None
+
+
+def _unblob(value: bytes | None) -> dict[str, Any] | None:
+    return cast(dict[str, Any], jsoncodec.loads(value)) if value is not None else None
+
+
+class _Writer(threading.Thread):
+    """Owns the connection; runs queued work in group-committed transactions."""
+
+    def __init__(self, path: Path, synchronous: str) -> None:
+        super().__init__(name=f"ferry-store:{path.name}", daemon=True)
+        self.path = path
+        self.synchronous = synchronous
+        self.inbox: queue.SimpleQueue[tuple[Work, asyncio.Future[Any], asyncio.AbstractEventLoop] | None] = (
+            queue.SimpleQueue()
+        )
+        self.ready = threading.Event()
+        self.failure: BaseException | None = None
+        self.commits = 0
+
+    def run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            migrate(conn)
+        except BaseException as exc:  # reported to open(), which raises it in the caller
+            self.failure = exc
+            self.ready.set()
+            return
+        self.ready.set()
+        with conn:
+            while True:
+                item = self.inbox.get()
+                batch = [item]
+                while not self.inbox.empty() and len(batch) < 512:
+                    batch.append(self.inbox.get_nowait())
+                if self._run_batch(conn, batch):
+                    break
+        conn.close()
+
+    def _run_batch(
+        self,
+        conn: sqlite3.Connection,
+        batch: list[tuple[Work, asyncio.Future[Any], asyncio.AbstractEventLoop] | None],
+    ) -> bool:
+        stop = False
+        outcomes: list[tuple[asyncio.Future[Any], asyncio.AbstractEventLoop, bool, Any]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        for n, item in enumerate(batch):
+            if item is None:
+                stop = True
+                continue
+            work, future, loop = item
+            conn.execute(f"SAVEPOINT s{n}")
+            try:
+                result = work(conn)
+                conn.execute(f"RELEASE s{n}")
+                outcomes.append((future, loop, True, result))
+            except Exception as exc:
+                conn.execute(f"ROLLBACK TO s{n}")
+                conn.execute(f"RELEASE s{n}")
+                outcomes.append((future, loop, False, exc))
+        try:
+            conn.execute("COMMIT")
+            self.commits += 1
+        except Exception as exc:  # the whole group failed to commit: every caller learns it
+            conn.execute("ROLLBACK")
+            outcomes = [(f, lp, False, exc) for f, lp, _, _ in outcomes]
+        for future, loop, ok, value in outcomes:
+            loop.call_soon_threadsafe(_settle, future, ok, value)
+        return stop
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.cancelled():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+class SqliteStore:
+    """The embedded implementation of `Store`."""
+
+    def __init__(self, path: Path | str, *, synchronous: str = "FULL", clock: Callable[[], float] = time.time) -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self.clock = clock
+        self._writer: _Writer | None = None
+        self._seq = itertools.count()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        writer = _Writer(self.path, self.synchronous)
+        writer.start()
+        await asyncio.get_running_loop().run_in_executor(None, writer.ready.wait)
+        if writer.failure is not None:
+            raise writer.failure
+        self._writer = writer
+        # One process owns an embedded store: anything still claimed was in flight when it stopped.
+        await self._run(lambda c: c.execute("UPDATE events SET state='pending', worker=NULL WHERE state='claimed'"))
+
+    async def close(self) -> None:
+        if self._writer is None:
+            return
+        self._writer.inbox.put(None)
+        await asyncio.get_running_loop().run_in_executor(None, self._writer.join)
+        self._writer = None
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._writer is None:
+            raise RuntimeError("the store is not open")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._writer.inbox.put((work, future, loop))
+        return await future
+
+    # --- inbox ----------------------------------------------------------------------------------
+
+    async def enqueue(self, events: Sequence[NewEvent]) -> int:
+        now = self.clock()
+        rows = []
+        for e in events:
+            discriminator = e.version or e.event_id or f"t{time.time_ns()}-{next(self._seq)}"
+            key = f"{e.sync}\x1f{e.side}\x1f{e.record_id}\x1f{e.kind}\x1f{discriminator}"
+            rows.append((e.sync, e.side, e.record_id, e.kind, e.version, _blob(e.payload), e.source, key, now, now))
+
+        def work(c: sqlite3.Connection) -> int:
+            before = c.total_changes
+            c.executemany(
+                "INSERT OR IGNORE INTO events(sync, side, record_id, kind, version, payload, source, event_key,"
+                " received_at, due_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            return c.total_changes - before
+
+        return await self._run(work)
+
+    async def claim(self, *, worker: str, limit: int, lease_seconds: float) -> list[Claim]:
+        now = self.clock()
+
+        def work(c: sqlite3.Connection) -> list[Claim]:
+            c.execute(
+                "UPDATE events SET state='pending', worker=NULL WHERE state='claimed' AND lease_until < ?", (now,)
+            )
+            keys = c.execute(
+                "SELECT e.sync, e.side, e.record_id FROM events e WHERE e.state='pending' AND e.due_at <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM events h WHERE h.sync=e.sync AND h.side=e.side"
+                " AND h.record_id=e.record_id AND h.state='claimed')"
+                " GROUP BY e.sync, e.side, e.record_id ORDER BY MIN(e.id) LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            claims = []
+            for sync, side, record_id in keys:
+                rows = c.execute(
+                    "UPDATE events SET state='claimed', worker=?, lease_until=?, attempts=attempts+1"
+                    " WHERE sync=? AND side=? AND record_id=? AND state='pending'"
+                    " RETURNING id, kind, version, payload, source, received_at, attempts",
+                    (worker, now + lease_seconds, sync, side, record_id),
+                ).fetchall()
+                events = tuple(
+                    Event(
+                        r[0],
+                        sync,
+                        side,
+                        record_id,
+                        r[1],
+                        r[2],
+                        _unblob(r[3]),
+                        r[4],
+                        _dt(r[5]) or datetime.now(UTC),
+                        r[6],
+                    )
+                    for r in sorted(rows)
+                )
+                claims.append(Claim(sync, side, record_id, events, worker))
+            return claims
+
+        return await self._run(work)
+
+    async def finish(self, claim: Claim, *, link: Link | None, audit: Sequence[AuditEntry]) -> None:
+        now = self.clock()
+        ids = [e.id for e in claim.events]
+
+        def work(c: sqlite3.Connection) -> None:
+            _mark(c, ids, "done", now, None)
+            if link is not None:
+                _save_link(c, link, now)
+            _audit(c, audit, now)
+
+        await self._run(work)
+
+    async def retry(self, claim: Claim, *, delay: float, error: str) -> None:
+        now = self.clock()
+        ids = [e.id for e in claim.events]
+
+        def work(c: sqlite3.Connection) -> None:
+            c.executemany(
+                "UPDATE events SET state='pending', worker=NULL, due_at=?, last_error=? WHERE id=?",
+                [(now + delay, error[:2000], i) for i in ids],
+            )
+
+        await self._run(work)
+
+    async def dead_letter(
+        self,
+        claim: Claim,
+        *,
+        error_class: str,
+        error: str,
+        payload: dict[str, Any] | None,
+        audit: Sequence[AuditEntry] = (),
+    ) -> int:
+        now = self.clock()
+        ids = [e.id for e in claim.events]
+
+        def work(c: sqlite3.Connection) -> int:
+            _mark(c, ids, "dead", now, error)
+            cur = c.execute(
+                "INSERT INTO dead_letters(sync, side, record_id, error_class, error, payload, attempts, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    claim.sync,
+                    claim.side,
+                    claim.record_id,
+                    error_class,
+                    error[:4000],
+                    _blob(payload),
+                    claim.attempts,
+                    now,
+                ),
+            )
+            _audit(c, audit, now)
+            return int(cur.lastrowid or 0)
+
+        return await self._run(work)
+
+    # --- links and cursors ----------------------------------------------------------------------
+
+    async def link(self, sync: str, side: Side, record_id: str) -> Link | None:
+        column = "left_id" if side == "left" else "right_id"
+
+        def work(c: sqlite3.Connection) -> Link | None:
+            row = c.execute(f"SELECT {_LINK_COLUMNS} FROM links WHERE sync=? AND {column}=?", (sync, record_id))
+            found = row.fetchone()
+            return _link(found) if found else None
+
+        return await self._run(work)
+
+    async def save_link(self, link: Link) -> None:
+        now = self.clock()
+        await self._run(lambda c: _save_link(c, link, now))
+
+    async def links(self, sync: str) -> list[Link]:
+        def work(c: sqlite3.Connection) -> list[Link]:
+            return [_link(r) for r in c.execute(f"SELECT {_LINK_COLUMNS} FROM links WHERE sync=?", (sync,))]
+
+        return await self._run(work)
+
+    async def get_cursor(self, sync: str, side: Side) -> str | None:
+        def work(c: sqlite3.Connection) -> str | None:
+            row = c.execute("SELECT cursor FROM cursors WHERE sync=? AND side=?", (sync, side)).fetchone()
+            return cast(str | None, row[0]) if row else None
+
+        return await self._run(work)
+
+    async def set_cursor(self, sync: str, side: Side, cursor: str | None) -> None:
+        now = self.clock()
+        await self._run(
+            lambda c: c.execute(
+                "INSERT INTO cursors(sync, side, cursor, updated_at) VALUES (?,?,?,?)"
+                " ON CONFLICT(sync, side) DO UPDATE SET cursor=excluded.cursor, updated_at=excluded.updated_at",
+                (sync, side, cursor, now),
+            )
+        )
+
+    # --- dead letters, audit, counts ------------------------------------------------------------
+
+    async def dead_letters(self, *, sync: str | None = None, state: str = "open") -> list[DeadLetter]:
+        def work(c: sqlite3.Connection) -> list[DeadLetter]:
+            sql = f"SELECT {_DLQ_COLUMNS} FROM dead_letters WHERE state=?"
+            args: list[Any] = [state]
+            if sync:
+                sql += " AND sync=?"
+                args.append(sync)
+            return [_dead(r) for r in c.execute(sql + " ORDER BY id", args)]
+
+        return await self._run(work)
+
+    async def dead_letter_by_id(self, letter_id: int) -> DeadLetter | None:
+        def work(c: sqlite3.Connection) -> DeadLetter | None:
+            row = c.execute(f"SELECT {_DLQ_COLUMNS} FROM dead_letters WHERE id=?", (letter_id,)).fetchone()
+            return _dead(row) if row else None
+
+        return await self._run(work)
+
+    async def resolve_dead_letter(
+        self, letter_id: int, *, state: str, reason: str | None, replay: NewEvent | None = None
+    ) -> bool:
+        """Mark a dead letter replayed (enqueueing `replay`) or dropped (with a reason)."""
+        now = self.clock()
+
+        def work(c: sqlite3.Connection) -> bool:
+            cur = c.execute(
+                "UPDATE dead_letters SET state=?, reason=?, resolved_at=? WHERE id=? AND state='open'",
+                (state, reason, now, letter_id),
+            )
+            if cur.rowcount and replay is not None:
+                c.execute(
+                    "INSERT INTO events(sync, side, record_id, kind, version, payload, source, event_key,"
+                    " received_at, due_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        replay.sync,
+                        replay.side,
+                        replay.record_id,
+                        replay.kind,
+                        replay.version,
+                        _blob(replay.payload),
+                        "replay",
+                        f"replay\x1f{letter_id}\x1f{now}",
+                        now,
+                        now,
+                    ),
+                )
+            return bool(cur.rowcount)
+
+        return await self._run(work)
+
+    async def audit_trail(self, sync: str, side: Side, record_id: str) -> list[AuditEntry]:
+        def work(c: sqlite3.Connection) -> list[AuditEntry]:
+            rows = c.execute(
+                "SELECT sync, side, record_id, action, detail, target_id, at FROM audit"
+                " WHERE sync=? AND ((side=? AND record_id=?) OR target_id=?) ORDER BY id",
+                (sync, side, record_id, record_id),
+            )
+            return [AuditEntry(r[0], r[1], r[2], r[3], _unblob(r[4]) or {}, r[5], _dt(r[6])) for r in rows]
+
+        return await self._run(work)
+
+    async def counts(self) -> list[SyncCounts]:
+        def work(c: sqlite3.Connection) -> list[SyncCounts]:
+            result: dict[str, dict[str, Any]] = {}
+            for sync, state, n, oldest in c.execute(
+                "SELECT sync, state, COUNT(*), MIN(received_at) FROM events GROUP BY sync, state"
+            ):
+                entry = result.setdefault(sync, {"pending": 0, "claimed": 0, "done": 0, "dead": 0, "oldest": None})
+                entry[state] = n
+                if state in ("pending", "claimed") and oldest is not None:
+                    entry["oldest"] = min(oldest, entry["oldest"] or oldest)
+            reviews = dict(c.execute("SELECT sync, COUNT(*) FROM reviews WHERE state='open' GROUP BY sync").fetchall())
+            return [
+                SyncCounts(
+                    sync, v["pending"], v["claimed"], v["done"], v["dead"], reviews.get(sync, 0), _dt(v["oldest"])
+                )
+                for sync, v in sorted(result.items())
+            ]
+
+        return await self._run(work)
+
+    async def hold_for_review(
+        self,
+        claim: Claim,
+        *,
+        left: dict[str, Any] | None,
+        right: dict[str, Any] | None,
+        reason: str,
+        audit: Sequence[AuditEntry] = (),
+    ) -> int:
+        """Park a conflict for a person to decide; the claim's events are settled."""
+        now = self.clock()
+        ids = [e.id for e in claim.events]
+
+        def work(c: sqlite3.Connection) -> int:
+            _mark(c, ids, "done", now, None)
+            cur = c.execute(
+                "INSERT INTO reviews(sync, side, record_id, reason, left_data, right_data, created_at)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (claim.sync, claim.side, claim.record_id, reason, _blob(left), _blob(right), now),
+            )
+            _audit(c, audit, now)
+            return int(cur.lastrowid or 0)
+
+        return await self._run(work)
+
+    @property
+    def commits(self) -> int:
+        return self._writer.commits if self._writer else 0
+
+
+_LINK_COLUMNS = (
+    "sync, left_id, right_id, left_version, right_version, left_written, right_written, left_written_version,"
+    " right_written_version, left_modified_at, right_modified_at, deleted, updated_at"
+)
+_DLQ_COLUMNS = "id, sync, side, record_id, error_class, error, payload, attempts, created_at, state, reason"
+
+
+def _link(r: Sequence[Any]) -> Link:
+    return Link(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _dt(r[9]), _dt(r[10]), bool(r[11]), _dt(r[12]))
+
+
+def _dead(r: Sequence[Any]) -> DeadLetter:
+    return DeadLetter(
+        r[0], r[1], r[2], r[3], r[4], r[5], _unblob(r[6]), r[7], _dt(r[8]) or datetime.now(UTC), r[9], r[10]
+    )
+
+
+def _mark(c: sqlite3.Connection, ids: list[int], state: str, now: float, error: str | None) -> None:
+    c.executemany(
+        "UPDATE events SET state=?, worker=NULL, finished_at=?, last_error=COALESCE(?, last_error) WHERE id=?",
+        [(state, now, error, i) for i in ids],
+    )
+
+
+def _save_link(c: sqlite3.Connection, link: Link, now: float) -> None:
+    values = (
+        link.left_id,
+        link.right_id,
+        link.left_version,
+        link.right_version,
+        link.left_written,
+        link.right_written,
+        link.left_written_version,
+        link.right_written_version,
+        _ts(link.left_modified_at),
+        _ts(link.right_modified_at),
+        int(link.deleted),
+        now,
+    )
+    existing = None
+    if link.left_id is not None:
+        existing = c.execute("SELECT rowid FROM links WHERE sync=? AND left_id=?", (link.sync, link.left_id)).fetchone()
+    if existing is None and link.right_id is not None:
+        existing = c.execute(
+            "SELECT rowid FROM links WHERE sync=? AND right_id=?", (link.sync, link.right_id)
+        ).fetchone()
+    if existing is None:
+        c.execute(f"INSERT INTO links({_LINK_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (link.sync, *values))
+    else:
+        c.execute(
+            "UPDATE links SET left_id=?, right_id=?, left_version=?, right_version=?, left_written=?, right_written=?,"
+            " left_written_version=?, right_written_version=?, left_modified_at=?, right_modified_at=?, deleted=?,"
+            " updated_at=? WHERE rowid=?",
+            (*values, existing[0]),
+        )
+
+
+def _audit(c: sqlite3.Connection, entries: Sequence[AuditEntry], now: float) -> None:
+    c.executemany(
+        "INSERT INTO audit(sync, side, record_id, action, detail, target_id, at) VALUES (?,?,?,?,?,?,?)",
+        [(a.sync, a.side, a.record_id, a.action, _blob(a.detail), a.target_id, _ts(a.at) or now) for a in entries],
+    )
