@@ -1,0 +1,423 @@
+"""Settling one claimed record: fetch, compare, map, resolve conflicts, write, remember.
+
+This is DESIGN.md's "life of a change" as code. Invariants it keeps:
+- notify, then fetch: whatever the events said, the record's current state is what gets synced;
+- a version already applied, or one ferry itself wrote (echo), changes nothing;
+- the target is written only with the fields that differ, so an edit settles in one round trip;
+- records are linked before anything is created (cross-reference, link field, match rules), and a
+  create carries an idempotency key, so a crash between "wrote" and "remembered" never duplicates;
+- the link, the audit entry and the events' completion are saved in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from ferry.connectors.contract import Connector
+from ferry.core.errors import (
+    AuthError,
+    ConflictError,
+    FerryError,
+    NotFoundError,
+    PermanentError,
+    TransientError,
+)
+from ferry.core.records import Record, WriteKind, WriteOp
+from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.fingerprint import changes, fingerprint
+from ferry.engine.retry import RetryPolicy
+from ferry.engine.spec import SyncSpec
+from ferry.engine.store.base import AuditEntry, Claim, Link, Side, other
+from ferry.engine.store.sqlite import SqliteStore
+
+log = logging.getLogger("ferry.engine")
+T = TypeVar("T")
+
+
+class CircuitOpen(TransientError):
+    """The connection's breaker is open; the record waits without spending an attempt."""
+
+
+class _Failed(Exception):
+    """A connector call failed; carries which connection, so the right breaker learns of it."""
+
+    def __init__(self, connection: str, error: FerryError) -> None:
+        super().__init__(connection, error)
+        self.connection = connection
+        self.error = error
+
+
+def newer(candidate: str | None, known: str | None) -> bool:
+    """Is `candidate` a later version than `known`? Numeric versions compare as numbers; others only differ."""
+    if candidate is None or known is None:
+        return True
+    if candidate.isdigit() and known.isdigit():
+        return int(candidate) > int(known)
+    return candidate != known
+
+
+class Processor:
+    def __init__(
+        self,
+        store: SqliteStore,
+        syncs: Mapping[str, SyncSpec],
+        connectors: Mapping[str, Connector],
+        *,
+        retry: RetryPolicy | None = None,
+        breakers: Mapping[str, CircuitBreaker] | None = None,
+    ) -> None:
+        self.store = store
+        self.syncs = syncs
+        self.connectors = connectors
+        self.retry = retry or RetryPolicy()
+        self.breakers = dict(breakers or {name: CircuitBreaker() for name in connectors})
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.outcomes: dict[str, int] = {}
+
+    # --- entry point ------------------------------------------------------------------------------
+
+    async def process(self, claim: Claim) -> str:
+        """Settle a claim; return what happened (applied, settled, echo, stale, dead, review, retry...)."""
+        spec = self.syncs.get(claim.sync)
+        if spec is None:
+            await self.store.dead_letter(
+                claim,
+                error_class="ConfigError",
+                error=f"The project has no sync named '{claim.sync}' any more.",
+                payload=None,
+            )
+            return self._count("dead")
+        try:
+            outcome = await self._settle(spec, claim)
+        except _Failed as failed:
+            outcome = await self._failed(claim, failed.connection, failed.error)
+        except FerryError as exc:  # a mapping or configuration failure for this record
+            outcome = await self._dead(claim, exc)
+        return self._count(outcome)
+
+    def _count(self, outcome: str) -> str:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        return outcome
+
+    async def _failed(self, claim: Claim, connection: str, error: FerryError) -> str:
+        breaker = self.breakers[connection]
+        if isinstance(error, CircuitOpen):
+            await self.store.retry(claim, delay=max(1.0, breaker.retry_in()), error=error.message)
+            return "waiting"
+        if isinstance(error, AuthError):
+            # Credentials are wrong everywhere, not for this record: pause the connection, keep the record.
+            breaker.pause(error.message)
+            log.error("connection %s paused: %s", connection, error.message)
+            await self.store.retry(claim, delay=breaker.cooldown, error=error.message)
+            return "paused"
+        if isinstance(error, TransientError | ConflictError):
+            if self.retry.exhausted(claim.attempts):
+                return await self._dead(claim, error)
+            retry_after = error.retry_after if isinstance(error, TransientError) else None
+            await self.store.retry(claim, delay=self.retry.delay(claim.attempts, retry_after), error=error.message)
+            return "retry"
+        return await self._dead(claim, error)
+
+    async def _dead(self, claim: Claim, error: FerryError) -> str:
+        payload = claim.latest.payload
+        await self.store.dead_letter(
+            claim,
+            error_class=type(error).__name__,
+            error=error.message,
+            payload=payload,
+            audit=[
+                AuditEntry(
+                    claim.sync,
+                    claim.side,
+                    claim.record_id,
+                    "dead-lettered",
+                    {"error": error.message, "class": type(error).__name__},
+                )
+            ],
+        )
+        log.warning("dead-lettered %s/%s/%s: %s", claim.sync, claim.side, claim.record_id, error.message)
+        return "dead"
+
+    async def _call(self, connection: str, work: Awaitable[T]) -> T:
+        breaker = self.breakers[connection]
+        if not breaker.allow():
+            if asyncio.iscoroutine(work):
+                work.close()
+            raise _Failed(connection, CircuitOpen(f"{connection} is unavailable (circuit open)"))
+        try:
+            result = await work
+        except TransientError as exc:
+            breaker.failure()
+            raise _Failed(connection, exc) from None
+        except AuthError as exc:
+            raise _Failed(connection, exc) from None
+        except FerryError as exc:
+            breaker.success()  # the system answered; the record is at fault
+            raise _Failed(connection, exc) from None
+        breaker.success()
+        return result
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, keys: list[str]) -> AsyncIterator[None]:
+        """Hold every key (sorted, so two records never wait on each other in opposite orders)."""
+        acquired: list[str] = []
+        try:
+            for key in sorted(set(keys)):
+                lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+                self._locks[key] = (lock, users + 1)
+                await lock.acquire()
+                acquired.append(key)
+            yield
+        finally:
+            for key in acquired:
+                lock, users = self._locks[key]
+                lock.release()
+                if users <= 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+    # --- the life of a change ---------------------------------------------------------------------
+
+    async def _settle(self, spec: SyncSpec, claim: Claim) -> str:
+        origin: Side = claim.side
+        target_side = other(origin)
+        if not spec.flows_from(origin):
+            await self.store.finish(claim, link=None, audit=[])
+            return "one-way"
+        link = await self.store.link(spec.name, origin, claim.record_id)
+        keys = [f"{spec.name}:{origin}:{claim.record_id}"]
+        if link is not None and link.id_on(target_side):
+            keys.append(f"{spec.name}:{target_side}:{link.id_on(target_side)}")
+        async with self._locked(keys):
+            link = await self.store.link(spec.name, origin, claim.record_id)  # may have changed while waiting
+            return await self._settle_locked(spec, claim, origin, target_side, link)
+
+    async def _settle_locked(
+        self, spec: SyncSpec, claim: Claim, origin: Side, target_side: Side, link: Link | None
+    ) -> str:
+        src_spec, dst_spec = spec.side(origin), spec.side(target_side)
+        src, dst = self.connectors[src_spec.connection], self.connectors[dst_spec.connection]
+        source: Record | None = None
+        if not claim.deleted:
+            source = await self._call(
+                src_spec.connection, src.get(src_spec.entity, claim.record_id, **src_spec.options)
+            )
+        if source is None or source.deleted:
+            return await self._delete(spec, claim, origin, target_side, link)
+
+        if link is not None:
+            if link.deleted:
+                link = None  # the twin was deleted on purpose; a new change re-creates it
+            elif source.version is not None and source.version == _written_version(link, origin):
+                _note_seen(link, origin, source)
+                await self.store.finish(claim, link=link, audit=[])
+                return "echo"
+            elif not newer(source.version, _version(link, origin)):
+                await self.store.finish(claim, link=None, audit=[])
+                return "stale"
+
+        target: Record | None = None
+        target_id = link.id_on(target_side) if link is not None else None
+        if target_id is not None:
+            target = await self._call(dst_spec.connection, dst.get(dst_spec.entity, target_id, **dst_spec.options))
+        if target is None:
+            target = await self._match(spec, origin, target_side, source)
+
+        if link is not None and target is not None and _changed_since_sync(link, target_side, target):
+            decision = self._resolve_conflict(spec, origin, source, target)
+            if decision == "review":
+                await self.store.hold_for_review(
+                    claim,
+                    left=(source if origin == "left" else target).data,
+                    right=(target if origin == "left" else source).data,
+                    reason="both sides changed since the last sync",
+                    audit=[AuditEntry(spec.name, origin, source.id, "held-for-review", {}, target.id)],
+                )
+                return "review"
+            if decision == "target":
+                _note_seen(link, origin, source)
+                await self.store.finish(
+                    claim,
+                    link=link,
+                    audit=[
+                        AuditEntry(
+                            spec.name,
+                            origin,
+                            source.id,
+                            "conflict-kept-other-side",
+                            {"policy": spec.conflicts.policy},
+                            target.id,
+                        )
+                    ],
+                )
+                return "conflict-lost"
+
+        context = {
+            "sync": spec.name,
+            "source_side": origin,
+            "source_id": source.id,
+            "target_id": target.id if target else None,
+        }
+        payload = spec.maps[origin].apply(dict(source.data), context=context, creating=target is None)
+        written = fingerprint(payload)
+        link = link or Link(spec.name, None, None)
+        _set_id(link, origin, source.id)
+        _note_seen(link, origin, source)
+
+        if target is not None:
+            delta = changes(payload, target.data)
+            _set_id(link, target_side, target.id)
+            if not delta:
+                _note_seen(link, target_side, target)
+                await self.store.finish(claim, link=link, audit=[])
+                return "settled"
+            op = WriteOp(WriteKind.UPDATE, dst_spec.entity, data=delta, id=target.id, if_match=target.version)
+            action = "updated"
+        else:
+            delta = payload
+            op = WriteOp(
+                WriteKind.CREATE,
+                dst_spec.entity,
+                data=payload,
+                idempotency_key=f"ferry-{spec.name}-{origin}-{source.id}",
+            )
+            action = "created"
+        [result] = await self._call(dst_spec.connection, dst.write([op]))
+        if not result.ok:
+            error = result.error or PermanentError(f"{dst_spec.connection} refused the write without a reason")
+            if isinstance(error, NotFoundError) and target is not None:
+                # The twin vanished between read and write: forget it, so the retry re-creates it.
+                _set_id(link, target_side, None)
+                await self.store.save_link(link)
+                error = ConflictError(f"{dst_spec.entity} {target.id} was deleted while syncing; it will be re-created")
+            raise _Failed(dst_spec.connection, error)
+        target_id = result.id or (target.id if target else None)
+        _set_id(link, target_side, target_id)
+        _note_written(link, target_side, written, result.version, result.record)
+        await self.store.finish(
+            claim,
+            link=link,
+            audit=[
+                AuditEntry(
+                    spec.name,
+                    origin,
+                    source.id,
+                    action,
+                    {
+                        "changes": delta,
+                        "before": _subset(target.data, delta) if target else None,
+                        "source_version": source.version,
+                        "target_version": result.version,
+                    },
+                    target_id,
+                )
+            ],
+        )
+        return action
+
+    async def _match(self, spec: SyncSpec, origin: Side, target_side: Side, source: Record) -> Record | None:
+        """Find an existing twin: by the stored link field, then by each match rule in order."""
+        dst_spec = spec.side(target_side)
+        dst = self.connectors[dst_spec.connection]
+        candidates: list[Record] = []
+        if spec.link_field is not None:
+            side, field = spec.link_field
+            if side == target_side:
+                candidates = await self._call(dst_spec.connection, dst.find(dst_spec.entity, {field: source.id}))
+            elif source.data.get(field):
+                found = await self._call(dst_spec.connection, dst.get(dst_spec.entity, str(source.data[field])))
+                candidates = [found] if found is not None else []
+        for rule in spec.match:
+            if candidates:
+                break
+            mine, theirs = (rule.left, rule.right) if origin == "left" else (rule.right, rule.left)
+            value = source.data.get(mine)
+            if value in (None, ""):
+                continue
+            found_all = await self._call(dst_spec.connection, dst.find(dst_spec.entity, {theirs: value}))
+            candidates = found_all if len(found_all) == 1 else []  # ambiguous matches link nothing
+        for candidate in candidates:
+            if candidate.deleted:
+                continue
+            existing = await self.store.link(spec.name, target_side, candidate.id)
+            if existing is None or existing.id_on(origin) in (None, source.id):
+                return candidate
+        return None
+
+    def _resolve_conflict(self, spec: SyncSpec, origin: Side, source: Record, target: Record) -> str:
+        policy = spec.conflicts
+        if policy.policy == "review":
+            return "review"
+        if policy.policy == "system_of_record":
+            return "source" if policy.winner == origin else "target"
+        if source.modified_at and target.modified_at and target.modified_at > source.modified_at:
+            return "target"
+        return "source"
+
+    async def _delete(self, spec: SyncSpec, claim: Claim, origin: Side, target_side: Side, link: Link | None) -> str:
+        target_id = link.id_on(target_side) if link is not None else None
+        if link is None or target_id is None or link.deleted or spec.deletes == "ignore":
+            await self.store.finish(claim, link=None, audit=[])
+            return "delete-ignored"
+        dst_spec = spec.side(target_side)
+        dst = self.connectors[dst_spec.connection]
+        [result] = await self._call(
+            dst_spec.connection, dst.write([WriteOp(WriteKind.DELETE, dst_spec.entity, id=target_id)])
+        )
+        if not result.ok and not isinstance(result.error, NotFoundError):
+            raise _Failed(dst_spec.connection, result.error or PermanentError("delete refused"))
+        link.deleted = True
+        await self.store.finish(
+            claim, link=link, audit=[AuditEntry(spec.name, origin, claim.record_id, "deleted", {}, target_id)]
+        )
+        return "deleted"
+
+
+def _version(link: Link, side: Side) -> str | None:
+    return link.left_version if side == "left" else link.right_version
+
+
+def _written_version(link: Link, side: Side) -> str | None:
+    return link.left_written_version if side == "left" else link.right_written_version
+
+
+def _set_id(link: Link, side: Side, record_id: str | None) -> None:
+    if side == "left":
+        link.left_id = record_id
+    else:
+        link.right_id = record_id
+
+
+def _note_seen(link: Link, side: Side, record: Record) -> None:
+    if side == "left":
+        link.left_version, link.left_modified_at = record.version, record.modified_at or link.left_modified_at
+    else:
+        link.right_version, link.right_modified_at = record.version, record.modified_at or link.right_modified_at
+
+
+def _note_written(link: Link, side: Side, written: str, version: str | None, record: Record | None) -> None:
+    modified: datetime | None = record.modified_at if record is not None else None
+    if side == "left":
+        link.left_written, link.left_written_version, link.left_version = written, version, version
+        link.left_modified_at = modified or link.left_modified_at
+    else:
+        link.right_written, link.right_written_version, link.right_version = written, version, version
+        link.right_modified_at = modified or link.right_modified_at
+
+
+def _changed_since_sync(link: Link, side: Side, current: Record) -> bool:
+    """Has the record on `side` changed since the engine last saw or wrote it?"""
+    seen, wrote = _version(link, side), _written_version(link, side)
+    if current.version is None or seen is None:
+        return False
+    return current.version not in (seen, wrote) and newer(current.version, seen)
+
+
+def _subset(data: Mapping[str, Any], keys: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: data.get(k) for k in keys}

@@ -1,0 +1,63 @@
+"""What the engine runs: syncs between two sides, as compiled from a project."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from ferry.engine.store.base import Side
+
+Direction = Literal["both", "left_to_right", "right_to_left"]
+
+
+class RecordMapping(Protocol):
+    """A compiled mapping from one side's record to the other side's payload."""
+
+    name: str
+
+    def apply(
+        self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False
+    ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SideSpec:
+    connection: str
+    entity: str
+    #: Extra keyword arguments for the connector's `read`/`get`/`find` (column selection, expansion, filter).
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRule:
+    """Link records that already exist on both sides when these fields are equal (initial load)."""
+
+    left: str
+    right: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictPolicy:
+    policy: Literal["newest_wins", "system_of_record", "review"] = "newest_wins"
+    winner: Side | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSpec:
+    name: str
+    left: SideSpec
+    right: SideSpec
+    maps: Mapping[Side, RecordMapping]
+    direction: Direction = "both"
+    #: The field on one side that stores the twin's id (e.g. ("right", "ExternalID")).
+    link_field: tuple[Side, str] | None = None
+    match: tuple[MatchRule, ...] = ()
+    conflicts: ConflictPolicy = ConflictPolicy()
+    deletes: Literal["propagate", "ignore"] = "propagate"
+
+    def side(self, side: Side) -> SideSpec:
+        return self.left if side == "left" else self.right
+
+    def flows_from(self, side: Side) -> bool:
+        return self.direction == "both" or self.direction == f"{side}_to_{'right' if side == 'left' else 'left'}"
