@@ -151,3 +151,8 @@ async def test_a_failing_call_does_not_undo_the_others_in_its_group(store: Sqlit
     assert results[0] == 1
     assert isinstance(results[1], Exception)
     assert [c.record_id for c in await store.claim(worker="w", limit=5, lease_seconds=30)] == ["ok"]
+
+
+async def test_events_and_the_cursor_commit_together(store: SqliteStore) -> None:
+    await store.enqueue([event("a")], cursor=("customers", "left", "page-2"))
+    assert await store.get_cursor("customers", "left") == "page-2"

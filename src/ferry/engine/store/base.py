@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 Side = Literal["left", "right"]
+SIDES: tuple[Side, Side] = ("left", "right")
 
 
 def other(side: Side) -> Side:
@@ -139,10 +140,11 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
-    async def enqueue(self, events: Sequence[NewEvent]) -> int:
+    async def enqueue(self, events: Sequence[NewEvent], *, cursor: tuple[str, Side, str | None] | None = None) -> int:
         """Persist events durably (when this returns they survive a crash); duplicates are ignored.
 
-        Returns how many were new.
+        With `cursor`, the read cursor of (sync, side) moves in the same transaction, so a crash can
+        neither lose the events of a page nor read the page twice. Returns how many events were new.
         """
         ...
 

@@ -171,7 +171,8 @@ class SqliteStore:
 
     # --- inbox ----------------------------------------------------------------------------------
 
-    async def enqueue(self, events: Sequence[NewEvent]) -> int:
+    async def enqueue(self, events: Sequence[NewEvent], *, cursor: tuple[str, Side, str | None] | None = None) -> int:
+        """Persist events; with `cursor` (sync, side, cursor), move that read cursor in the same commit."""
         now = self.clock()
         rows = []
         for e in events:
@@ -186,7 +187,10 @@ class SqliteStore:
                 " received_at, due_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
-            return c.total_changes - before
+            added = c.total_changes - before
+            if cursor is not None:
+                _set_cursor(c, *cursor, now)
+            return added
 
         return await self._run(work)
 
@@ -320,13 +324,7 @@ class SqliteStore:
 
     async def set_cursor(self, sync: str, side: Side, cursor: str | None) -> None:
         now = self.clock()
-        await self._run(
-            lambda c: c.execute(
-                "INSERT INTO cursors(sync, side, cursor, updated_at) VALUES (?,?,?,?)"
-                " ON CONFLICT(sync, side) DO UPDATE SET cursor=excluded.cursor, updated_at=excluded.updated_at",
-                (sync, side, cursor, now),
-            )
-        )
+        await self._run(lambda c: _set_cursor(c, sync, side, cursor, now))
 
     # --- dead letters, audit, counts ------------------------------------------------------------
 
@@ -496,6 +494,14 @@ def _save_link(c: sqlite3.Connection, link: Link, now: float) -> None:
             " updated_at=? WHERE rowid=?",
             (*values, existing[0]),
         )
+
+
+def _set_cursor(c: sqlite3.Connection, sync: str, side: str, cursor: str | None, now: float) -> None:
+    c.execute(
+        "INSERT INTO cursors(sync, side, cursor, updated_at) VALUES (?,?,?,?)"
+        " ON CONFLICT(sync, side) DO UPDATE SET cursor=excluded.cursor, updated_at=excluded.updated_at",
+        (sync, side, cursor, now),
+    )
 
 
 def _audit(c: sqlite3.Connection, entries: Sequence[AuditEntry], now: float) -> None:

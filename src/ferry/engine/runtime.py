@@ -1,0 +1,103 @@
+"""Running syncs: workers that settle claimed records, pollers, and webhook receivers, until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Mapping, Sequence
+
+from ferry.connectors.contract import Connector
+from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.intake import Poller, WebhookReceiver
+from ferry.engine.processor import Processor
+from ferry.engine.retry import RetryPolicy
+from ferry.engine.spec import SyncSpec
+from ferry.engine.store.base import SIDES
+from ferry.engine.store.sqlite import SqliteStore
+
+log = logging.getLogger("ferry.engine")
+
+
+class Engine:
+    """The sync engine for one project in one process (the embedded default)."""
+
+    def __init__(
+        self,
+        store: SqliteStore,
+        syncs: Sequence[SyncSpec],
+        connectors: Mapping[str, Connector],
+        *,
+        workers: int = 8,
+        claim_batch: int = 4,
+        lease_seconds: float = 120.0,
+        retry: RetryPolicy | None = None,
+        webhook_secrets: Mapping[str, str] | None = None,
+    ) -> None:
+        self.store = store
+        self.syncs = {s.name: s for s in syncs}
+        self.connectors = connectors
+        self.breakers = {name: CircuitBreaker() for name in connectors}
+        self.processor = Processor(store, self.syncs, connectors, retry=retry, breakers=self.breakers)
+        self.workers = workers
+        self.claim_batch = claim_batch
+        self.lease_seconds = lease_seconds
+        self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._busy = 0
+        self.pollers = [
+            Poller(store, spec, side, connectors[spec.side(side).connection], wake=self.wake)
+            for spec in syncs
+            for side in SIDES
+            if spec.flows_from(side)
+        ]
+        self.receiver = WebhookReceiver(store, list(syncs), connectors, webhook_secrets or {}, wake=self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # --- workers ----------------------------------------------------------------------------------
+
+    def start_workers(self) -> None:
+        for n in range(self.workers):
+            self._tasks.append(asyncio.create_task(self._work(f"{self.worker_id}:{n}"), name=f"ferry-worker-{n}"))
+
+    async def _work(self, worker: str) -> None:
+        while not self._stop.is_set():
+            claims = await self.store.claim(worker=worker, limit=self.claim_batch, lease_seconds=self.lease_seconds)
+            if not claims:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                continue
+            self._busy += 1
+            try:
+                for claim in claims:
+                    if self._stop.is_set():
+                        await self.store.retry(claim, delay=0, error="engine stopping")  # hand it back unfinished
+                        continue
+                    await self.processor.process(claim)
+            finally:
+                self._busy -= 1
+
+    def start_pollers(self, interval: float) -> None:
+        for poller in self.pollers:
+            self._tasks.append(asyncio.create_task(poller.run(interval, self._stop), name="ferry-poller"))
+
+    async def drain(self) -> None:
+        """Wait until nothing is pending or in flight (for initial loads and tests; wrap in a timeout)."""
+        while True:
+            counts = await self.store.counts()
+            if not any(c.pending or c.in_flight for c in counts) and self._busy == 0:
+                return
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        """Stop taking work; records in hand are finished or handed back, never lost."""
+        self._stop.set()
+        self._wake.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from ferry.core.errors import AuthError, ValidationError
+from ferry.core.records import ChangeNotice
+from ferry.engine.runtime import Engine
+from ferry.engine.spec import SideSpec, SyncSpec
+from ferry.engine.store import SqliteStore
+from tests.unit.engine.fakes import FakeSystem, Rename
+
+
+class SignedHooks:
+    """A push capability that accepts bodies of the form `secret|record-id`."""
+
+    async def subscribe(self, url: str, entities: Sequence[str], secret: str) -> str:
+        return "sub-1"
+
+    async def unsubscribe(self, subscription_id: str) -> None:
+        return None
+
+    def parse(self, headers: Mapping[str, str], body: bytes, secret: str) -> list[ChangeNotice]:
+        text = body.decode()
+        if "|" not in text:
+            raise ValidationError("not a delivery")
+        given, record_id = text.split("|", 1)
+        if given != secret:
+            raise AuthError("wrong secret")
+        return [ChangeNotice("things", record_id, version=None, event_id=headers.get("x-event"))]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    s = SqliteStore(tmp_path / "s.db")
+    await s.open()
+    yield s
+    await s.close()
+
+
+def make_engine(store: SqliteStore) -> tuple[Engine, FakeSystem, FakeSystem]:
+    left, right = FakeSystem("L"), FakeSystem("R")
+    left.webhooks = SignedHooks()
+    spec = SyncSpec(
+        "customers",
+        SideSpec("crm", "things"),
+        SideSpec("erp", "things"),
+        maps={
+            "left": Rename("l2r", {"name": "CompanyName"}, link_to="ExternalID"),
+            "right": Rename("r2l", {"CompanyName": "name"}),
+        },
+        link_field=("right", "ExternalID"),
+    )
+    engine = Engine(store, [spec], {"crm": left, "erp": right}, workers=2, webhook_secrets={"crm": "s3cret"})
+    return engine, left, right
+
+
+async def test_polling_then_workers_sync_every_record_once(store: SqliteStore) -> None:
+    engine, left, right = make_engine(store)
+    for n in range(25):
+        left.put({"name": f"Company {n}"})
+    engine.start_workers()
+    assert await engine.pollers[0].poll_once() == 25
+    async with asyncio.timeout(10):
+        await engine.drain()
+    await engine.stop()
+    assert sorted(r["CompanyName"] for r in right.rows.values()) == sorted(f"Company {n}" for n in range(25))
+    assert await engine.pollers[0].poll_once() == 0  # the cursor moved past them
+
+
+async def test_webhook_deliveries_are_verified_and_enqueued(store: SqliteStore) -> None:
+    engine, left, right = make_engine(store)
+    record_id = left.put({"name": "Pushed"})
+    app = Starlette(routes=engine.receiver.routes())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test") as client:
+        good = await client.post("/hooks/crm", content=f"s3cret|{record_id}", headers={"x-event": "e1"})
+        again = await client.post("/hooks/crm", content=f"s3cret|{record_id}", headers={"x-event": "e1"})
+        forged = await client.post("/hooks/crm", content=f"guess|{record_id}")
+        garbage = await client.post("/hooks/crm", content="nonsense")
+        unknown = await client.post("/hooks/erp", content="x")
+    assert (good.status_code, good.json()) == (200, {"accepted": 1})
+    assert again.status_code == 200
+    assert (forged.status_code, garbage.status_code, unknown.status_code) == (401, 400, 404)
+    assert "s3cret" not in forged.text
+    engine.start_workers()
+    async with asyncio.timeout(10):
+        await engine.drain()
+    await engine.stop()
+    assert [r["CompanyName"] for r in right.rows.values()] == ["Pushed"]
+    assert len(right.writes) == 1  # the redelivery collapsed into the same event
+
+
+async def test_stopping_hands_back_unfinished_work(store: SqliteStore) -> None:
+    engine, left, _ = make_engine(store)
+    for n in range(5):
+        left.put({"name": f"C{n}"})
+    await engine.pollers[0].poll_once()
+    await engine.stop()  # before any worker ran
+    counts = {c.sync: c for c in await store.counts()}
+    assert counts["customers"].pending == 5
