@@ -8,7 +8,8 @@
         ├── AuthError            credentials refused; pause the connection, alert, do not burn retries
         ├── ValidationError      this record is wrong; dead-letter it with its field errors
         ├── ConflictError        the record changed under us, or already exists
-        └── NotFoundError        the record is not there
+        ├── NotFoundError        the record is not there
+        └── CursorExpiredError   the system no longer knows a read cursor; read again from the start
 
 The CLI turns `exit_code` into the process exit status and never prints a traceback for these.
 """
@@ -99,10 +100,18 @@ class NotFoundError(PermanentError):
     """The record or resource does not exist."""
 
 
+class CursorExpiredError(PermanentError):
+    """The system has forgotten the cursor `read` was given (e.g. an expired change-tracking token).
+
+    Retrying with the same cursor fails the same way; read again with no cursor to re-baseline.
+    """
+
+
 __all__ = [
     "AuthError",
     "ConfigError",
     "ConflictError",
+    "CursorExpiredError",
     "FerryError",
     "NotFoundError",
     "PermanentError",
