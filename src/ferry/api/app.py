@@ -1,0 +1,130 @@
+"""The control API app: status, dead letters and record history over the engine's store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import FastAPI, HTTPException
+from starlette.routing import Route
+
+from ferry import __version__
+from ferry.api.models import (
+    AuditOut,
+    ConnectionStatus,
+    DeadLetterOut,
+    DropRequest,
+    RecordHistory,
+    SyncStatus,
+)
+from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.store.base import DeadLetter, NewEvent, other
+from ferry.engine.store.sqlite import SqliteStore
+
+
+def control_app(
+    store: SqliteStore, *, breakers: dict[str, CircuitBreaker] | None = None, extra_routes: list[Route] | None = None
+) -> FastAPI:
+    """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`)."""
+    app = FastAPI(title="ferry control API", version=__version__, docs_url="/api/docs", openapi_url="/openapi.json")
+
+    @app.get("/api/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/syncs", response_model=list[SyncStatus])
+    async def syncs() -> list[SyncStatus]:
+        now = datetime.now(UTC)
+        return [
+            SyncStatus(
+                sync=c.sync,
+                pending=c.pending,
+                in_flight=c.in_flight,
+                done=c.done,
+                failed=c.dead,
+                reviews=c.reviews,
+                lag_seconds=(now - c.oldest_pending).total_seconds() if c.oldest_pending else None,
+            )
+            for c in await store.counts()
+        ]
+
+    @app.get("/api/connections", response_model=list[ConnectionStatus])
+    async def connections() -> list[ConnectionStatus]:
+        return [
+            ConnectionStatus(
+                connection=name, circuit=b.state, paused_reason=b.paused_reason, consecutive_failures=b.failures
+            )
+            for name, b in sorted((breakers or {}).items())
+        ]
+
+    @app.get("/api/dead-letters", response_model=list[DeadLetterOut])
+    async def dead_letters(
+        sync: str | None = None, state: Literal["open", "replayed", "dropped"] = "open"
+    ) -> list[DeadLetterOut]:
+        return [_dead(d, payload=False) for d in await store.dead_letters(sync=sync, state=state)]
+
+    @app.get("/api/dead-letters/{letter_id}", response_model=DeadLetterOut)
+    async def dead_letter(letter_id: int) -> DeadLetterOut:
+        return _dead(await _letter(store, letter_id), payload=True)
+
+    @app.post("/api/dead-letters/{letter_id}/replay", response_model=DeadLetterOut)
+    async def replay(letter_id: int) -> DeadLetterOut:
+        letter = await _letter(store, letter_id)
+        event = NewEvent(letter.sync, letter.side, letter.record_id, source="replay")
+        if not await store.resolve_dead_letter(letter_id, state="replayed", reason=None, replay=event):
+            raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
+        return _dead(await _letter(store, letter_id), payload=False)
+
+    @app.post("/api/dead-letters/{letter_id}/drop", response_model=DeadLetterOut)
+    async def drop(letter_id: int, body: DropRequest) -> DeadLetterOut:
+        letter = await _letter(store, letter_id)
+        if not await store.resolve_dead_letter(letter_id, state="dropped", reason=body.reason):
+            raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
+        return _dead(await _letter(store, letter_id), payload=False)
+
+    @app.get("/api/records/{sync}/{side}/{record_id}", response_model=RecordHistory)
+    async def record(sync: str, side: Literal["left", "right"], record_id: str) -> RecordHistory:
+        link = await store.link(sync, side, record_id)
+        trail = await store.audit_trail(sync, side, record_id)
+        if link is None and not trail:
+            raise HTTPException(404, f"ferry has no history for {side} record {record_id} of sync '{sync}'.")
+        return RecordHistory(
+            sync=sync,
+            side=side,
+            record_id=record_id,
+            twin_id=link.id_on(other(side)) if link else None,
+            deleted=link.deleted if link else False,
+            audit=[
+                AuditOut(
+                    action=a.action, side=a.side, record_id=a.record_id, target_id=a.target_id, at=a.at, detail=a.detail
+                )
+                for a in trail
+            ],
+        )
+
+    for route in extra_routes or []:
+        app.router.routes.append(route)
+    return app
+
+
+async def _letter(store: SqliteStore, letter_id: int) -> DeadLetter:
+    letter = await store.dead_letter_by_id(letter_id)
+    if letter is None:
+        raise HTTPException(404, f"There is no dead letter {letter_id}.")
+    return letter
+
+
+def _dead(d: DeadLetter, *, payload: bool) -> DeadLetterOut:
+    return DeadLetterOut(
+        id=d.id,
+        sync=d.sync,
+        side=d.side,
+        record_id=d.record_id,
+        error_class=d.error_class,
+        error=d.error,
+        attempts=d.attempts,
+        created_at=d.created_at,
+        state=d.state,
+        reason=d.reason,
+        payload=d.payload if payload else None,
+    )

@@ -1,0 +1,61 @@
+"""Shapes of the control API's answers (they document themselves in the OpenAPI description)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class SyncStatus(BaseModel):
+    sync: str
+    pending: int = Field(description="Changes waiting to be processed.")
+    in_flight: int = Field(description="Changes being processed now.")
+    done: int
+    failed: int = Field(description="Records in the dead-letter queue.")
+    reviews: int = Field(description="Conflicts waiting for a person.")
+    lag_seconds: float | None = Field(description="Age of the oldest unprocessed change.")
+
+
+class ConnectionStatus(BaseModel):
+    connection: str
+    circuit: str = Field(description="closed (healthy), open (paused or failing) or half-open (probing).")
+    paused_reason: str | None = None
+    consecutive_failures: int
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    sync: str
+    side: str
+    record_id: str
+    error_class: str
+    error: str
+    attempts: int
+    created_at: datetime
+    state: str
+    reason: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+class DropRequest(BaseModel):
+    reason: str = Field(min_length=1, description="Why the record is dropped (kept in the audit).")
+
+
+class AuditOut(BaseModel):
+    action: str
+    side: str
+    record_id: str
+    target_id: str | None
+    at: datetime | None
+    detail: dict[str, Any]
+
+
+class RecordHistory(BaseModel):
+    sync: str
+    side: str
+    record_id: str
+    twin_id: str | None
+    deleted: bool
+    audit: list[AuditOut]
