@@ -156,3 +156,17 @@ async def test_a_failing_call_does_not_undo_the_others_in_its_group(store: Sqlit
 async def test_events_and_the_cursor_commit_together(store: SqliteStore) -> None:
     await store.enqueue([event("a")], cursor=("customers", "left", "page-2"))
     assert await store.get_cursor("customers", "left") == "page-2"
+
+
+async def test_a_second_process_leaves_the_owners_work_alone(tmp_path: Path, clock: Clock) -> None:
+    owner = SqliteStore(tmp_path / "state.db", clock=clock)
+    await owner.open()
+    await owner.enqueue([event("a")])
+    await owner.claim(worker="engine", limit=1, lease_seconds=3600)
+    viewer = SqliteStore(tmp_path / "state.db", clock=clock)
+    await viewer.open(owner=False)
+    counts = await viewer.counts()
+    await viewer.close()
+    assert counts[0].in_flight == 1
+    assert await owner.claim(worker="other", limit=1, lease_seconds=30) == []
+    await owner.close()

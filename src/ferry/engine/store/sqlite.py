@@ -143,7 +143,13 @@ class SqliteStore:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    async def open(self) -> None:
+    async def open(self, *, owner: bool = True) -> None:
+        """Open (creating and migrating the file if needed).
+
+        The owner is the one engine process of an embedded project: it takes back work that was in
+        flight when it last stopped. Other processes (`ferry status`, `ferry dlq`) open with
+        `owner=False` and leave running work alone.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         writer = _Writer(self.path, self.synchronous)
         writer.start()
@@ -151,8 +157,9 @@ class SqliteStore:
         if writer.failure is not None:
             raise writer.failure
         self._writer = writer
-        # One process owns an embedded store: anything still claimed was in flight when it stopped.
-        await self._run(lambda c: c.execute("UPDATE events SET state='pending', worker=NULL WHERE state='claimed'"))
+        if owner:
+            # Anything still claimed was in flight when the owner last stopped (or was killed).
+            await self._run(lambda c: c.execute("UPDATE events SET state='pending', worker=NULL WHERE state='claimed'"))
 
     async def close(self) -> None:
         if self._writer is None:
