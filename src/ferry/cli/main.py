@@ -9,7 +9,9 @@ from rich.console import Console
 
 from ferry import __version__
 from ferry.cli.demo import demo
+from ferry.cli.project import init, project_app, validate_command
 from ferry.cli.sandbox import sandbox_app
+from ferry.cli.secrets import secrets_app
 from ferry.core.errors import FerryError
 
 app = typer.Typer(
@@ -21,6 +23,10 @@ app = typer.Typer(
 )
 app.add_typer(sandbox_app, name="sandbox")
 app.command()(demo)
+app.command()(init)
+app.command("validate")(validate_command)
+app.add_typer(secrets_app, name="secrets")
+app.add_typer(project_app, name="project")
 
 
 @app.command()

@@ -1,0 +1,162 @@
+"""The project file (`ferry.yaml`) as typed models; the JSON Schema and the reference page come from these."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Side(Strict):
+    """One end of a sync: an entity of a connection."""
+
+    connection: str = Field(description="Name of a connection defined under `connections`.")
+    entity: str = Field(
+        min_length=1,
+        description="The system's own name for the collection, e.g. `accounts` (Dataverse) or `customers` (TIMS).",
+    )
+    expand: list[str] = Field(
+        default_factory=list,
+        description="Single-valued lookups to read as nested objects with each record (Dataverse `$expand`), "
+        "e.g. `[primarycontactid]`; a mapping then reads and writes them as one record.",
+    )
+    filter: str | None = Field(
+        None, description="Only records that match, in the system's own syntax (an OData `$filter` for Dataverse)."
+    )
+
+
+class Direction(StrEnum):
+    """Which way changes flow."""
+
+    both = "both"
+    left_to_right = "left_to_right"
+    right_to_left = "right_to_left"
+
+    @property
+    def writes_right(self) -> bool:
+        return self is not Direction.right_to_left
+
+    @property
+    def writes_left(self) -> bool:
+        return self is not Direction.left_to_right
+
+
+class Maps(Strict):
+    """The mapping files of a sync, one per direction it flows in."""
+
+    left_to_right: str | None = Field(
+        None,
+        description="Mapping file, relative to the project directory, that turns a left record into a right one. "
+        "Required when `direction` is `both` or `left_to_right`.",
+    )
+    right_to_left: str | None = Field(
+        None,
+        description="Mapping file that turns a right record into a left one. "
+        "Required when `direction` is `both` or `right_to_left`.",
+    )
+
+
+class Link(Strict):
+    """Fields that carry the other side's id, so a record stays linked even if ferry's own store is lost."""
+
+    left: str | None = Field(None, description="Field of the left record that receives the right record's id.")
+    right: str | None = Field(
+        None, description="Field of the right record that receives the left record's id (e.g. TIMS `ExternalID`)."
+    )
+
+
+class MatchRule(Strict):
+    """Records whose `left` field equals the other's `right` field are the same record."""
+
+    left: str = Field(description="Field of the left record.")
+    right: str = Field(description="Field of the right record.")
+
+
+class NewestWins(Strict):
+    """The change made last wins."""
+
+    policy: Literal["newest_wins"] = Field(description="`newest_wins`.")
+
+
+class SystemOfRecord(Strict):
+    """One side always wins."""
+
+    policy: Literal["system_of_record"] = Field(description="`system_of_record`.")
+    winner: Literal["left", "right"] = Field(description="The side whose change is kept: `left` or `right`.")
+
+
+class Review(Strict):
+    """Both changes are held until a person decides in the console."""
+
+    policy: Literal["review"] = Field(description="`review`.")
+
+
+Conflicts = Annotated[NewestWins | SystemOfRecord | Review, Field(discriminator="policy")]
+
+
+class Trigger(Strict):
+    """What makes ferry look for changes."""
+
+    webhooks: bool = Field(
+        True, description="React to change notifications from systems that send them (Dataverse, TIMS)."
+    )
+    poll_seconds: int | None = Field(
+        60, ge=1, description="Also poll for changes this often, in seconds; `null` to rely on webhooks alone."
+    )
+
+
+class Sync(Strict):
+    """A flow of records between an entity on the left and one on the right."""
+
+    name: Name = Field(description="Unique name of the sync, used in logs, the console and commands.")
+    left: Side = Field(description="The left side.")
+    right: Side = Field(description="The right side.")
+    direction: Direction = Field(
+        Direction.both, description="`both`, `left_to_right` or `right_to_left`: which way changes flow."
+    )
+    map: Maps = Field(description="The mapping files, one per direction.")
+    link: Link = Field(default_factory=Link, description="Fields that carry the other side's id.")
+    match: list[MatchRule] = Field(
+        default_factory=list,
+        description="On the first run, link records that already exist on both sides when all these fields are "
+        "equal (each rule is tried in turn; the first that finds exactly one record wins).",
+    )
+    conflicts: Conflicts = Field(
+        default_factory=lambda: NewestWins(policy="newest_wins"),
+        description="What to do when both sides changed the same record since the last sync: "
+        "`{policy: newest_wins}`, `{policy: system_of_record, winner: left|right}` or `{policy: review}`.",
+    )
+    trigger: Trigger = Field(default_factory=Trigger, description="What makes ferry look for changes.")
+
+
+class Connection(BaseModel):
+    """A connected system: `type` names the connector, and the connector's own fields follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="Connector type, e.g. `dynamics365` or `tims`; its own fields follow.")
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The connector's fields as written, references unresolved."""
+        return dict(self.model_extra or {})
+
+
+class ProjectSpec(Strict):
+    """The contents of `ferry.yaml`."""
+
+    version: Literal[1] = Field(description="Version of the project format; `1`.")
+    name: Name = Field(description="Name of the project.")
+    description: str | None = Field(None, description="What this project keeps in step, for people.")
+    connections: dict[Name, Connection] = Field(
+        description="The connected systems, by a name of your choosing that syncs refer to."
+    )
+    syncs: list[Sync] = Field(default_factory=list, description="The flows between them.")
