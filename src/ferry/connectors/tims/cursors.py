@@ -82,21 +82,23 @@ class TimsCursor:
 
 
 def window(seen: int, page_size: int) -> tuple[int, int]:
-    """`(page, pageSize)` whose offset overlaps the `seen` records by at least one and reaches past them.
+    """`(page, pageSize)` for reading on from `seen` records, with an overlap of at least one.
 
-    With offset paging the offset is `(page - 1) * pageSize`; it must be below `seen` (so the page
-    starts on a record already seen, which proves nothing shifted past it) and the page must end
-    beyond `seen` (so it can hold something new). That fails only when `pageSize` divides `seen`,
-    so a neighbouring size is used then.
+    With offset paging the offset is `(page - 1) * pageSize`. It must be below `seen`, so that the
+    page starts on a record already seen (which proves nothing shifted past it), and the page must
+    end beyond `seen`, so that it can hold something new. Of the sizes up to `page_size`, the one
+    that returns the most new records wins; a larger size only when none of those fits.
     """
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    if seen < page_size:
+    if seen == 0:
         return 1, page_size
-    for delta in range(MAX_PAGE_SIZE):
-        for size in (page_size + delta, page_size - delta):
-            if 2 <= size <= MAX_PAGE_SIZE and seen % size:
-                return (seen - 1) // size + 1, size
-    return seen, 1  # unreachable for seen < 2**500; kept so the function is total
+    fits = [(size, (seen - 1) // size * size) for size in range(max(page_size, 2), 1, -1)]
+    fits = [(size, offset) for size, offset in fits if offset + size > seen]
+    if not fits:  # every smaller size divides `seen`: take the next larger one that does not
+        size = next(z for z in range(page_size + 1, MAX_PAGE_SIZE + 1) if seen % z)
+        fits = [(size, (seen - 1) // size * size)]
+    size, offset = max(fits, key=lambda fit: fit[1] + fit[0] - seen)  # the first of equals: the largest
+    return offset // size + 1, size
 
 
 async def read_changes(
