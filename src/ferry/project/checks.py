@@ -55,7 +55,7 @@ def check_project(root: Path, environ: Mapping[str, str], mapping_checker: Mappi
         spec = ProjectSpec.model_validate(data)
     except PydanticValidationError as exc:
         spec = None
-        found.problems += validation_problems(src, exc, model=ProjectSpec, raw=data)
+        found.problems += validation_problems(src, exc, model=ProjectSpec, raw=data, sides=_side_names(data))
     raw_connections: dict[str, Any] = _part(data, "connections", dict)
     secrets: list[tuple[Reference, Loc]] = []
     for name, raw in raw_connections.items():
@@ -66,6 +66,23 @@ def check_project(root: Path, environ: Mapping[str, str], mapping_checker: Mappi
     found.problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0))
     found.spec = spec if not found.problems else None
     return found
+
+
+def _side_names(data: dict[str, Any]) -> Callable[[Loc], dict[str, str]]:
+    """For a place inside a sync, which connection each side of that sync names."""
+
+    def sides(loc: Loc) -> dict[str, str]:
+        syncs = _part(data, "syncs", list)
+        if len(loc) < 2 or loc[0] != "syncs" or not isinstance(loc[1], int) or not isinstance(syncs[loc[1]], dict):
+            return {}
+        sync = syncs[loc[1]]
+        return {
+            side: sync[side]["connection"]
+            for side in ("left", "right")
+            if isinstance(sync.get(side), dict) and isinstance(sync[side].get("connection"), str)
+        }
+
+    return sides
 
 
 def _part(data: dict[str, Any], key: str, kind: type[Any]) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,12 +30,13 @@ def validation_problems(
     raw: Any,
     prefix: Loc = (),
     skip: Iterable[str] = (),
-    side_names: dict[str, str] | None = None,
+    sides: Callable[[Loc], dict[str, str]] | None = None,
 ) -> list[Problem]:
     """One Problem per wrong value in `raw` (the data validated against `model`, found at `prefix` in `src`).
 
     Errors under a top-level key in `skip` are left out (already reported in a clearer way). Errors about
-    one value from several union members are merged into one.
+    one value from several union members are merged into one. `sides(loc)` names the connections of the
+    sync at `loc`, for a better hint when a key names a connection where `left` or `right` belongs.
     """
     skipped = set(skip)
     problems: list[Problem] = []
@@ -46,6 +47,7 @@ def validation_problems(
             continue
         path = _data_path(raw, loc)
         if error["type"] in ("extra_forbidden", "missing") and path:
+            side_names = sides(path) if sides is not None else None
             hint = _hint_for(error["type"], _model_at(model, loc[:-1]), path[-1], side_names)
             where = (*prefix, *path[:-1])
             if error["type"] == "missing":

@@ -110,13 +110,18 @@ def _section(name: str, node: dict[str, Any], defs: dict[str, Any], heading: str
     required = set(node.get("required", []))
     lines += ["| key | type | required | default | description |", "|---|---|---|---|---|"]
     for key, prop in node.get("properties", {}).items():
-        default = f"`{json.dumps(prop['default'])}`" if "default" in prop else ""
+        default = f"`{_literal(prop['default'])}`" if "default" in prop else ""
         description = prop.get("description") or _referenced(prop, defs).get("description", "")
         description = " ".join(str(description).split()).replace("|", "\\|")
         row = [f"`{key}`", _type(prop), "yes" if key in required else "", default, description]
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _literal(value: Any) -> str:
+    """A value as written in YAML: text unquoted, everything else as JSON (`null`, `true`, `[]`)."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _referenced(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +136,7 @@ def _type(prop: dict[str, Any]) -> str:
     if prop.get("pattern") == REFERENCE_PATTERN:
         return "secret reference"
     if "const" in prop:
-        return f"`{json.dumps(prop['const'])}`"
+        return f"`{_literal(prop['const'])}`"
     if "enum" in prop:
         return " \\| ".join(f"`{v}`" for v in prop["enum"])
     for union in ("anyOf", "oneOf"):
