@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field, SecretStr, create_model
 from ferry.connectors import registry
 from ferry.core.errors import ConfigError
 
-# The built-in connectors' config modules import without the connectors themselves, so a project can be
-# validated (and its schema generated) even where a connector's own dependencies are missing.
+# Where the built-in connectors keep their Config, for when a connector itself cannot be imported (its
+# optional dependencies are missing, or it is being worked on): a project still validates.
 BUILTIN_CONFIGS = {
     "dynamics365": "ferry.connectors.dynamics365.config:DataverseConfig",
     "tims": "ferry.connectors.tims.config:TimsConfig",
@@ -21,22 +21,32 @@ BUILTIN_CONFIGS = {
 
 
 def connection_types() -> list[str]:
-    """Every connection type a project may use: the built-in ones and any installed connector."""
+    """Every connection type a project may use: the installed connectors and the built-in ones."""
     return sorted(set(BUILTIN_CONFIGS) | set(registry.available()))
 
 
 def config_model(type_name: str) -> type[BaseModel]:
-    """The pydantic model of a connection of `type_name`; ConfigError naming the installed types if unknown."""
-    if type_name in BUILTIN_CONFIGS:
-        module, _, attr = BUILTIN_CONFIGS[type_name].partition(":")
-        model: Any = getattr(importlib.import_module(module), attr)
-    elif type_name in registry.available():
-        model = getattr(registry.connector_class(type_name), "Config", None)
+    """The `Config` model of the connector `type_name`; ConfigError naming the installed types if unknown."""
+    model: Any
+    if type_name in registry.available():
+        try:
+            model = getattr(registry.connector_class(type_name), "Config", None)
+        except (ImportError, AttributeError) as exc:
+            if type_name not in BUILTIN_CONFIGS:
+                raise ConfigError(f"The connector '{type_name}' is installed but cannot be loaded: {exc}") from None
+            model = _builtin_config(type_name)
+    elif type_name in BUILTIN_CONFIGS:
+        model = _builtin_config(type_name)
     else:
         raise ConfigError(f"Unknown connection type '{type_name}'. Installed types: {', '.join(connection_types())}.")
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise ConfigError(f"The connector '{type_name}' has no pydantic Config model.")
     return model
+
+
+def _builtin_config(type_name: str) -> Any:
+    module, _, attr = BUILTIN_CONFIGS[type_name].partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def is_secret(model: type[BaseModel], field: str) -> bool:

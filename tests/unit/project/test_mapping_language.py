@@ -54,3 +54,20 @@ def test_a_mapping_checker_that_raises_problems_is_reported(monkeypatch: pytest.
 def test_without_a_check_function_mapping_files_are_checked_as_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "ferry.mapping", types.ModuleType("ferry.mapping"))
     assert checks.mapping_language_checker() is None
+
+
+def test_with_the_real_mapping_language_a_broken_mapping_is_reported_in_its_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if checks.mapping_language_checker() is None:
+        pytest.skip("the mapping language is not installed here")
+    monkeypatch.setattr("ferry.project.project.mapping_language_checker", checks.mapping_language_checker)
+    (tmp_path / "ferry.yaml").write_text(VALID)
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "l2r.yaml").write_text("fields: [\n")
+    (tmp_path / "mappings" / "r2l.yaml").write_text("version: 1\nfields:\n  Name: nosuchfunction(name)\n")
+    Vault.open(tmp_path, {}, create_key=True).set("d365-secret", "s")
+    problems = validate(tmp_path, {"TIMS_KEY": "k"}).problems
+    files = {p.file for p in problems}
+    assert files == {str(tmp_path / "mappings" / "l2r.yaml"), str(tmp_path / "mappings" / "r2l.yaml")}
+    assert all(p.line is not None for p in problems)

@@ -3,6 +3,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from ferry.connectors import connector_class
+from ferry.core.errors import ConfigError
 from ferry.project.connectors import config_model, connection_types
 from ferry.project.refs import REFERENCE_PATTERN
 from ferry.project.schema import BEGIN, END, project_schema, reference_markdown, schema_json, update_generated
@@ -50,3 +54,17 @@ def test_connection_names_outside_the_pattern_are_closed_off() -> None:
 def test_update_generated_keeps_the_rest_of_the_page() -> None:
     page = f"intro\n{BEGIN}\nold\n{END}\noutro\n"
     assert update_generated(page, "new\n") == f"intro\n{BEGIN}\n\nnew\n\n{END}\noutro\n"
+
+
+@pytest.mark.parametrize("type_name", ["dynamics365", "tims"])
+def test_the_config_model_is_the_connectors_own(type_name: str) -> None:
+    try:
+        connector = connector_class(type_name)
+    except (ImportError, AttributeError):
+        pytest.skip(f"the {type_name} connector does not import here")
+    assert config_model(type_name) is connector.Config
+
+
+def test_unknown_type_names_the_installed_ones() -> None:
+    with pytest.raises(ConfigError, match="Installed types: dynamics365, .*tims"):
+        config_model("nosuch")
