@@ -147,3 +147,18 @@ def test_a_delivery_within_the_window_is_accepted_without_data(connector: TimsCo
 def test_a_malformed_delivery_is_a_validation_error(connector: TimsConnector, body: bytes) -> None:
     with pytest.raises(ValidationError):
         hooks_of(connector).parse(signed(body), body, SECRET)
+
+
+async def test_the_connections_webhook_secret_is_used_when_none_is_given(tims: Tims) -> None:
+    connector = TimsConnector(tims.config(webhook_secret=SECRET))
+    try:
+        [notice] = hooks_of(connector).parse(signed(BODY), BODY, "")
+    finally:
+        await connector.aclose()
+
+    assert notice.id == "20001"
+
+
+def test_without_any_secret_nothing_is_accepted(connector: TimsConnector) -> None:
+    with pytest.raises(AuthError, match="webhook_secret"):
+        hooks_of(connector).parse(signed(BODY, secret=""), BODY, "")

@@ -48,7 +48,7 @@ class TimsConnector:
         self._owns_http = http is None
         self.http = http if http is not None else http_client(config)
         self.client = TimsClient(self.http)
-        self.webhooks = TimsWebhooks(self.client, clock=clock)
+        self.webhooks = TimsWebhooks(self.client, clock=clock, default_secret=config.webhook_secret)
         self._writer = TimsWriter(self.client, concurrency=self.write_concurrency)
 
     def __repr__(self) -> str:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pydantic import SecretStr
+
 from ferry.connectors.tims.client import TimsClient, parse_time
 from ferry.connectors.tims.entities import EVENT_PREFIXES, SCHEMAS, to_record
 from ferry.core.errors import AuthError, ConfigError, ValidationError
@@ -46,10 +48,23 @@ class TimsWebhooks:
         *,
         clock: Callable[[], float] = time.time,
         replay_window: float = REPLAY_WINDOW_S,
+        default_secret: SecretStr | None = None,
     ) -> None:
         self.client = client
         self.clock = clock
         self.replay_window = replay_window
+        #: The connection's `webhook_secret`, used when `subscribe` or `parse` is given an empty one.
+        self._default_secret = default_secret
+
+    def __repr__(self) -> str:
+        return f"TimsWebhooks(replay_window={self.replay_window:g})"
+
+    def _secret(self, given: str) -> str:
+        if given:
+            return given
+        if self._default_secret is None:
+            raise AuthError("No webhook secret is configured for this TIMS connection (webhook_secret).")
+        return self._default_secret.get_secret_value()
 
     async def subscribe(self, url: str, entities: Sequence[str], secret: str) -> str:
         """One subscription of `url` to the created/updated/deleted events of `entities`.
@@ -68,7 +83,7 @@ class TimsWebhooks:
                     if other is not hook:
                         await self.client.delete_webhook(str(other["WebhookID"]))
                 return str(hook["WebhookID"])
-        created = await self.client.create_webhook(url, events, secret)
+        created = await self.client.create_webhook(url, events, self._secret(secret))
         for old in same_url:
             await self.client.delete_webhook(str(old["WebhookID"]))
         return str(created["WebhookID"])
@@ -88,8 +103,7 @@ class TimsWebhooks:
 
     def verify(self, headers: Mapping[str, str], body: bytes, secret: str) -> None:
         """AuthError unless the signature matches and the timestamp is within the replay window."""
-        if not secret:
-            raise AuthError("No webhook secret is configured for this TIMS connection.")
+        secret = self._secret(secret)
         timestamp, given = headers.get("x-tims-timestamp"), headers.get("x-tims-signature")
         if not timestamp or not given:
             raise AuthError("The TIMS webhook delivery is not signed (X-TIMS-Timestamp, X-TIMS-Signature).")

@@ -63,10 +63,14 @@ class TimsWriter:
                     stop.append(exc)
                     return None
 
-        results = await asyncio.gather(*(run(op) for op in ops))
+        # Every op runs to its end before anything is raised, so no request is left in flight.
+        outcomes = await asyncio.gather(*(run(op) for op in ops), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         if stop:
             raise stop[0]
-        return [r for r in results if r is not None]
+        return [r for r in outcomes if isinstance(r, WriteResult)]
 
     async def apply(self, op: WriteOp) -> WriteResult:
         if op.kind is WriteKind.CREATE:
