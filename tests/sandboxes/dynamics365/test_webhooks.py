@@ -203,3 +203,29 @@ async def test_generated_activity_fires_webhooks(
     creators = {c[1]["InitiatingUserId"] for c in receiver.calls}
     me = (await api.get("WhoAmI")).json()["UserId"]
     assert me not in creators  # made by people in the sandbox, not by the integration's own user
+
+
+async def test_a_write_in_a_batch_outside_a_change_set_is_delivered(
+    hooked: tuple[Dynamics365Sandbox, httpx.AsyncClient], receiver: Receiver
+) -> None:
+    from tests.sandboxes.dynamics365.test_batch import part, send
+
+    sandbox, api = hooked
+    await register(api, "Create", "account")
+    r = await send(api, [part("POST", "/api/data/v9.2/accounts", {"name": "Batched Ltd"})], "odata.continue-on-error")
+    assert r.status_code == 200 and "HTTP/1.1 204" in r.text
+    await settle(sandbox)
+    assert [body["InputParameters"][0]["value"]["LogicalName"] for _h, body, _u in receiver.calls] == ["account"]
+
+
+async def test_the_endpoint_secret_is_written_but_never_read_back(
+    hooked: tuple[Dynamics365Sandbox, httpx.AsyncClient],
+) -> None:
+    _sandbox, api = hooked
+    await register(api, "Create", "account")
+    (endpoint,) = (await api.get("serviceendpoints")).json()["value"]
+    assert endpoint["authtype"] == 5 and "authvalue" not in endpoint
+    definition = (
+        await api.get("EntityDefinitions(LogicalName='serviceendpoint')/Attributes(LogicalName='authvalue')")
+    ).json()
+    assert definition["IsValidForRead"] is False

@@ -157,6 +157,7 @@ class BatchRunner:
             else:
                 response = self._one(part, {})
                 ok, text = response.status < 400, _http_part(response, None)
+                self.changes.extend(response.changes)  # a write outside a change set fires webhooks too
             if not ok and not self.continue_on_error:
                 failed_status = _status_of(text)
                 return failed_status, _multipart(boundary, [text]), f"multipart/mixed; boundary={boundary}"

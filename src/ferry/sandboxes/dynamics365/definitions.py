@@ -194,6 +194,7 @@ def attribute_definition(table: Table, column: Column, expand: dict[str, list[st
         "RequiredLevel": {"Value": "SystemRequired" if column.required else "None"},
         "IsValidForCreate": not column.read_only,
         "IsValidForUpdate": not column.read_only and column.name != table.primary_id,
+        "IsValidForRead": not column.write_only,
         "DisplayName": _label(column.label or column.name),
     }
     if column.max_length is not None:

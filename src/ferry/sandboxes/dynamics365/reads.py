@@ -44,6 +44,8 @@ class Reader:
             columns.append(table.columns[table.primary_id])
         currency = self._currency_code(row) if prefs.annotations else None
         for column in columns:
+            if column.write_only:
+                continue
             value = row.get(column.name)
             out[column.wire_name] = to_json(column, value)
             if prefs.annotations and value is not None:

@@ -87,6 +87,8 @@ class Column:
     option_set: str | None = None
     precision: int = 2
     nav: str | None = None
+    #: Written but never read back (IsValidForRead false), like a service endpoint's `authvalue` secret.
+    write_only: bool = False
 
     @property
     def is_lookup(self) -> bool:

@@ -462,7 +462,7 @@ def _registration_tables() -> list[Table]:
             s("url", 2000),
             Column("contract", PICK, options=o.SERVICE_ENDPOINT_CONTRACT, required=True),
             Column("authtype", PICK, options=o.SERVICE_ENDPOINT_AUTHTYPE),
-            Column("authvalue", MEMO, max_length=2048),
+            Column("authvalue", MEMO, max_length=2048, write_only=True),
             Column("messageformat", PICK, options=o.MESSAGE_FORMAT),
             Column("description", MEMO, max_length=2000),
             s("namespaceaddress", 256),
