@@ -32,6 +32,8 @@ def set_secret(
 ) -> None:
     """Store a secret; the value is asked for without echo unless --value-stdin is given."""
     check_name(name)
+    if not directory.is_dir():
+        raise ConfigError(f"{directory} is not a directory; create the project first: ferry init {directory}")
     if value is not None and value_stdin:
         raise ConfigError("Give the value with --value or --value-stdin, not both.")
     if value is not None:

@@ -150,6 +150,12 @@ def test_secrets_set_with_value_warns_about_shell_history(tmp_path: Path) -> Non
     assert "shell history" in result.stderr
 
 
+def test_secrets_set_outside_a_project_directory_exits_2(tmp_path: Path) -> None:
+    result = ferry("secrets", "set", str(tmp_path / "missing"), "a", "--value-stdin", stdin="v")
+    assert result.returncode == 2
+    assert not (tmp_path / "missing").exists()
+
+
 def test_secrets_rm_removes_and_a_missing_name_exits_2(tmp_path: Path) -> None:
     Vault.open(tmp_path, {}, create_key=True).set("a", "1")
     assert ferry("secrets", "rm", str(tmp_path), "a").returncode == 0
