@@ -59,6 +59,8 @@ class TimsWriter:
                         exc.context.setdefault("entity", op.entity)
                         if op.id is not None:
                             exc.context.setdefault("record_id", op.id)
+                        if op.key:
+                            exc.context.setdefault("key", dict(op.key))
                         return WriteResult(ok=False, id=op.id, error=exc)
                     stop.append(exc)
                     return None
