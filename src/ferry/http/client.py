@@ -97,13 +97,8 @@ class HttpClient:
         basic_auth: tuple[str, str] | None = None,
         ok: Container[int] | None = None,
         authenticate: bool = True,
-        cost: int = 1,
     ) -> Response:
-        """Send one request; raise the FerryError for a failure unless its status is in `ok`.
-
-        `cost` is what the request counts against the rate limit (the parts of a batch, where the
-        system counts each one).
-        """
+        """Send one request; raise the FerryError for a failure unless its status is in `ok`."""
         url = self.url(path)
         body: Any = content
         merged = dict(self._headers)
@@ -117,7 +112,7 @@ class HttpClient:
             if authenticate and self.auth is not None:
                 merged.update(await self.auth.headers(self))
             if self.rate_limit is not None:
-                await self.rate_limit.acquire(cost)
+                await self.rate_limit.acquire()
             response = await self._send(method, url, params, body, merged, basic_auth)
             if response.status == 401 and authenticate and self.auth is not None and attempt == 1:
                 self.auth.invalidate()  # the token may have expired early or been revoked: fetch a new one once

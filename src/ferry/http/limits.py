@@ -25,18 +25,13 @@ class TokenBucket:
         self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
         self._at = now
 
-    async def acquire(self, cost: int = 1) -> None:
-        """Wait for `cost` tokens (a `$batch` of 100 writes costs 100 where the system counts each one).
-
-        A cost above `burst` waits for a full bucket and leaves a debt that later callers wait out.
-        """
+    async def acquire(self) -> None:
         async with self._lock:  # first come, first served
             self._refill()
-            need = min(cost, self.burst)
-            if self._tokens < need:
-                await asyncio.sleep((need - self._tokens) / self.rate)
+            if self._tokens < 1:
+                await asyncio.sleep((1 - self._tokens) / self.rate)
                 self._refill()
-            self._tokens -= cost
+            self._tokens -= 1
 
     def penalise(self, seconds: float) -> None:
         """The system asked us to wait (a 429): spend the tokens that would accrue meanwhile."""

@@ -127,19 +127,3 @@ async def test_token_bucket_spaces_requests() -> None:
     await bucket.acquire()
     bucket.penalise(1.0)
     assert bucket._tokens == -10.0
-
-
-async def test_token_bucket_charges_a_cost_above_the_burst_as_a_debt(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [0.0]
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr("ferry.http.limits.asyncio.sleep", fake_sleep)
-    bucket = TokenBucket(rate=10, burst=5, clock=lambda: now[0])
-    await bucket.acquire(25)  # a full bucket is enough to start; the other 20 become a debt
-    assert slept == []
-    await bucket.acquire()
-    assert slept == [pytest.approx(2.1)]  # the debt of 20 plus one token, at 10 per second
