@@ -144,3 +144,13 @@ async def test_unknown_content_id_reference_is_reported(api: httpx.AsyncClient) 
 async def test_batch_without_boundary_is_400(api: httpx.AsyncClient) -> None:
     r = await api.post("$batch", content=b"nothing", headers={"Content-Type": "application/json"})
     assert r.status_code == 400
+
+
+async def test_a_batch_counts_once_against_the_request_limit(api: httpx.AsyncClient, anon: httpx.AsyncClient) -> None:
+    # Dataverse: batching "will avoid the number of requests limit" (the execution-time limit still applies).
+    await anon.post("/_sandbox/faults", json={"rate_limit": {"requests": 2, "per_seconds": 60}})
+    creates = [part("POST", "accounts", {"name": f"Counted once {n}"}) for n in range(5)]
+    r = await send(api, creates, "odata.continue-on-error")
+    assert r.status_code == 200 and statuses(r.text) == [204] * 5
+    assert (await api.get("WhoAmI")).status_code == 200
+    assert (await api.get("WhoAmI")).status_code == 429

@@ -374,7 +374,7 @@ class Dynamics365Sandbox(Sandbox):
                 parts = parse_batch(raw, request.headers.get("content-type", ""))
             except ODataError as exc:
                 return _error(exc)
-            runner = BatchRunner(self.service, caller, lambda: self._admit_inner(caller), headers["prefer"])
+            runner = BatchRunner(self.service, caller, headers["prefer"])
             with self.lock:
                 status, payload, content_type = runner.run(parts)
             self.publisher.publish(runner.changes, caller)
@@ -400,13 +400,6 @@ class Dynamics365Sandbox(Sandbox):
             response = self.service.execute(api_request)
         self.publisher.publish(response.changes, caller)
         return _to_starlette(response, extra)
-
-    def _admit_inner(self, caller: Ref) -> ApiResponse | None:
-        try:
-            self.protection.admit(caller.id)
-        except ODataError as exc:
-            return ApiResponse.error(exc)
-        return None
 
 
 def _error(exc: ODataError) -> Response:
