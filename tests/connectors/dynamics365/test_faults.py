@@ -37,13 +37,20 @@ async def test_a_429_raises_rate_limited_with_the_retry_after(served: Served, fr
     assert "0x80072322" in caught.value.message
 
 
-async def test_throttled_parts_of_a_batch_fail_the_whole_write(served: Served, fresh: DataverseConnector) -> None:
+async def test_a_throttled_write_raises_and_writes_nothing(served: Served, fresh: DataverseConnector) -> None:
     await fresh.catalog()
     await served.control("POST", "faults", {"rate_limit": {"requests": 1, "per_seconds": 60}})
+    await fresh.find("accounts", {"accountnumber": "A-1001"})
     ops = [WriteOp(WriteKind.CREATE, "accounts", {"name": f"Throttled {n}"}) for n in range(3)]
     with pytest.raises(RateLimitedError) as caught:
-        await fresh.write(ops)  # the $batch itself is admitted, every request in it is refused
+        await fresh.write(ops)
     assert caught.value.retry_after is not None and caught.value.retry_after > 0
+    await served.control("DELETE", "faults")
+    other = DataverseConnector(served.config())  # this one honours the Retry-After it was given
+    try:
+        assert await other.find("accounts", {"name": "Throttled 0"}) == []
+    finally:
+        await other.aclose()
 
 
 async def test_a_503_burst_raises_transient_then_clears(served: Served, fresh: DataverseConnector) -> None:

@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from ferry.connectors.dynamics365 import SECRET_HEADER, DataverseWebhooks
-from ferry.connectors.dynamics365.batch import BatchRequest, ChangeSet, decode, encode
+from ferry.connectors.dynamics365.batch import BatchRequest, ChangeSet, PartResponse, decode, encode
 from ferry.connectors.dynamics365.cursors import Cursor
+from ferry.connectors.dynamics365.entities import Catalog, Table
 from ferry.connectors.dynamics365.errors import describe, field_of
 from ferry.connectors.dynamics365.query import equals, key_segment, literal, version_of
-from ferry.core.errors import AuthError, PermanentError, ValidationError
+from ferry.connectors.dynamics365.writes import Writer
+from ferry.core.errors import AuthError, PermanentError, RateLimitedError, ValidationError
+from ferry.core.records import WriteKind, WriteOp
 from ferry.http import Response
 
 GUID = "6d81597f-0f9f-e711-8122-000d3aa2331c"
@@ -154,3 +157,34 @@ def test_parse_refuses_malformed_bodies(body: bytes) -> None:
 def test_parse_checks_the_secret_before_reading_the_body() -> None:
     with pytest.raises(AuthError):
         _hooks().parse({SECRET_HEADER: "wrong"}, b"not json", "s")
+
+
+class _Refusing:
+    """Stands in for the client: every request inside each `$batch` answers `status`."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+    def url(self, path: str) -> str:
+        return f"https://org.test/api/data/v9.2/{path}"
+
+    async def batch(self, parts: list[Any]) -> list[list[PartResponse]]:
+        body = json.dumps({"error": {"code": "0x80072322", "message": "Slow down."}}).encode()
+        return [[PartResponse(self.status, "", {"retry-after": "7"}, body)] for _ in parts]
+
+
+async def _catalog() -> Catalog:
+    return Catalog([Table("account", "accounts", "accountid", {"accountid": "Edm.Guid", "name": "Edm.String"})])
+
+
+async def test_a_write_where_every_op_was_throttled_raises() -> None:
+    writer = Writer(_Refusing(429), _catalog, batch_size=10)  # type: ignore[arg-type]
+    with pytest.raises(RateLimitedError) as caught:
+        await writer.write([WriteOp(WriteKind.CREATE, "accounts", {"name": f"n{n}"}) for n in range(3)])
+    assert caught.value.retry_after == 7
+
+
+async def test_refused_ops_are_results_not_raised() -> None:
+    writer = Writer(_Refusing(400), _catalog, batch_size=10)  # type: ignore[arg-type]
+    results = await writer.write([WriteOp(WriteKind.CREATE, "accounts", {"name": "n"})])
+    assert [type(r.error) for r in results] == [ValidationError]

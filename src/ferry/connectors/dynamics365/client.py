@@ -82,15 +82,17 @@ class DataverseClient:
         return (await self.request("GET", path, params=params, headers=headers)).json()
 
     async def batch(self, parts: Sequence[batch.Part]) -> list[list[batch.PartResponse]]:
-        """Send one `$batch` with `odata.continue-on-error`; one entry per part, in order."""
-        count = sum(len(p.requests) if isinstance(p, batch.ChangeSet) else 1 for p in parts)
+        """Send one `$batch` with `odata.continue-on-error`; one entry per part, in order.
+
+        A batch counts as one request against Dataverse's request limit (its execution time counts in
+        full), so the client-side rate limit charges it once.
+        """
         content_type, body = batch.encode(parts)
         response = await self.http.request(
             "POST",
             "$batch",
             content=body,
             headers={**ODATA_HEADERS, "Content-Type": content_type, "Prefer": "odata.continue-on-error"},
-            cost=count + 1,  # Dataverse counts the batch and every request in it
         )
         return batch.decode(response.headers.get("content-type", ""), response.body)
 
