@@ -63,7 +63,8 @@ class DataverseConnector:
                     response = await self.client.request(
                         "GET", "$metadata", params={"annotations": "true"}, headers={"Accept": "application/xml"}
                     )
-                    self._catalog = parse_csdl(response.body)
+                    # A real environment's CSDL runs to megabytes: parse it off the event loop.
+                    self._catalog = await asyncio.to_thread(parse_csdl, response.body)
         return self._catalog
 
     # --- the contract ---------------------------------------------------------------------------------

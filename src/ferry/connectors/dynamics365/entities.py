@@ -191,10 +191,10 @@ def definition_paths(table: Table) -> list[str]:
         "IsValidForCreate,IsValidForUpdate,IsPrimaryId)",
         f"{base}/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength",
     ]
-    paths += [
-        f"{base}/Attributes/Microsoft.Dynamics.CRM.{cast}?$select=LogicalName&$expand=OptionSet"
-        for cast in CHOICE_CASTS
-    ]
+    for cast in CHOICE_CASTS:
+        # A picklist may use a global choice, whose options come with `GlobalOptionSet`.
+        expand = "OptionSet,GlobalOptionSet" if cast == "PicklistAttributeMetadata" else "OptionSet"
+        paths.append(f"{base}/Attributes/Microsoft.Dynamics.CRM.{cast}?$select=LogicalName&$expand={expand}")
     return paths
 
 
@@ -211,7 +211,7 @@ def entity_schema(table: Table, catalog: Catalog, answers: Sequence[Any]) -> Ent
             lengths[str(item.get("LogicalName"))] = item["MaxLength"]
     for answer in choice_answers:
         for item in _items(answer, "value"):
-            options = (item.get("OptionSet") or {}).get("Options") or []
+            options = (item.get("OptionSet") or item.get("GlobalOptionSet") or {}).get("Options") or []
             choices[str(item.get("LogicalName"))] = {o.get("Value"): _label(o.get("Label")) for o in options}
     fields: dict[str, FieldSchema] = {}
     lookups = {nav.lookup: nav for nav in table.navigations.values()}

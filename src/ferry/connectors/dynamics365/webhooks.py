@@ -118,7 +118,8 @@ class DataverseWebhooks:
         if found["value"]:
             endpoint = str(found["value"][0]["serviceendpointid"])
             # The secret may have been rotated; `authvalue` cannot be read back, so write it again.
-            await self.client.request("PATCH", f"serviceendpoints({endpoint})", json=body, headers={"If-Match": "*"})
+            auth = {k: body[k] for k in ("authtype", "authvalue", "messageformat")}
+            await self.client.request("PATCH", f"serviceendpoints({endpoint})", json=auth, headers={"If-Match": "*"})
             return endpoint
         response = await self.client.request("POST", "serviceendpoints", json=body)
         m = re.search(r"\(([0-9a-fA-F-]{36})\)", response.headers.get("odata-entityid", ""))
