@@ -1,0 +1,130 @@
+"""A compiled mapping: a tree of target objects and fields, each holding compiled evaluators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ferry.core.errors import ValidationError
+from ferry.mapping.registry import Evaluator
+from ferry.mapping.values import ApplyError, truthy
+
+IfNull = Literal["write", "omit", "fail"]
+IfEmpty = Literal["keep", "omit", "null"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPlan:
+    """One target field: its key in the enclosing object and how to compute it."""
+
+    key: str
+    path: str
+    value: Evaluator
+    default: Evaluator | None
+    if_null: IfNull
+    when: Evaluator | None
+    create_only: bool
+    #: The expression as written, for "required but null" messages.
+    text: str
+
+
+@dataclass(slots=True)
+class ObjectPlan:
+    """A target object (the payload itself, or a nested object) and its fields and objects, in file order."""
+
+    key: str
+    path: str
+    items: list[FieldPlan | ObjectPlan] = field(default_factory=list)
+    if_empty: IfEmpty = "keep"
+    when: Evaluator | None = None
+    create_only: bool = False
+
+
+def _empty(obj: dict[str, Any]) -> bool:
+    return all(v is None or (isinstance(v, dict) and _empty(v)) for v in obj.values())
+
+
+def _build(
+    plan: ObjectPlan,
+    record: dict[str, Any],
+    context: dict[str, Any],
+    creating: bool,
+    errors: dict[str, str],
+    required: list[FieldPlan],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in plan.items:
+        if item.create_only and not creating:
+            continue
+        if isinstance(item, ObjectPlan):
+            try:
+                if item.when is not None and not truthy(item.when(record, context)):
+                    continue
+            except ApplyError as exc:
+                errors[item.path] = exc.reason
+                continue
+            missing: list[FieldPlan] = []
+            child = _build(item, record, context, creating, errors, missing)
+            if item.if_empty != "keep" and _empty(child):
+                if item.if_empty == "null":
+                    out[item.key] = None
+                continue
+            required.extend(missing)  # required fields count only in an object that is written
+            out[item.key] = child
+            continue
+        try:
+            if item.when is not None and not truthy(item.when(record, context)):
+                continue
+            value = item.value(record, context)
+            if value is None and item.default is not None:
+                value = item.default(record, context)
+        except ApplyError as exc:
+            errors[item.path] = exc.reason
+            continue
+        if value is None:
+            if item.if_null == "omit":
+                continue
+            if item.if_null == "fail":
+                required.append(item)
+        out[item.key] = value
+    return out
+
+
+class Mapping:
+    """A mapping compiled from its file: `apply()` turns one source record into one target payload.
+
+    `fields_read` holds the source paths it reads (dotted, e.g. `primarycontactid.firstname`; a part with a
+    dot in it is in backquotes), `fields_written` the target paths it can write.
+    """
+
+    __slots__ = ("_root", "fields_read", "fields_written", "name")
+
+    def __init__(
+        self, name: str, root: ObjectPlan, fields_read: frozenset[str], fields_written: frozenset[str]
+    ) -> None:
+        self.name = name
+        self.fields_read = fields_read
+        self.fields_written = fields_written
+        self._root = root
+
+    def __repr__(self) -> str:
+        return f"<Mapping {self.name!r}: {len(self.fields_read)} fields read, {len(self.fields_written)} written>"
+
+    def apply(
+        self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False
+    ) -> dict[str, Any]:
+        """The target payload for `record`. Pass `creating=True` when the target record does not exist yet
+        (fields marked `create_only` are written only then) and `context` with the values the mapping reads
+        as `context.<name>`. Raise ValidationError, with every failing target field in `field_errors`,
+        when the record cannot be mapped."""
+        errors: dict[str, str] = {}
+        required: list[FieldPlan] = []
+        payload = _build(self._root, record, context or {}, creating, errors, required)
+        for item in required:
+            errors.setdefault(item.path, f"is required, but {item.text} is null for this record")
+        if errors:
+            reasons = "; ".join(f"{path}: {reason}" for path, reason in errors.items())
+            raise ValidationError(
+                f"mapping {self.name!r} cannot map this record: {reasons}", field_errors=errors, mapping=self.name
+            )
+        return payload

@@ -1,0 +1,226 @@
+"""The mapping file format, the expression grammar and the context values: the language's specification.
+
+The pydantic models below are the format. `schema.json` beside this module is generated from them
+(`python -m ferry.mapping.reference --write`), and so are the format tables in `docs/mapping.md`; the
+test suite fails when either is out of date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+
+IfNull = Literal["write", "omit", "fail"]
+#: An expression (see GRAMMAR); the JSON Schema marks it with `"format": "expression"`.
+Expression = Annotated[str, StringConstraints(min_length=1), Field(json_schema_extra={"format": "expression"})]
+Constant = StrictBool | StrictInt | Decimal | None
+TableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+_IF_NULL = (
+    "What to do when the value is null: `write` it as null, `omit` the field from the payload (so an update "
+    "leaves the target's value alone), or `fail` the record (a required field)."
+)
+
+
+class FieldSpec(BaseModel):
+    """A target field written out in full, when a bare expression is not enough."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        title="Field",
+        json_schema_extra={
+            "examples": [
+                {"value": "context.source_id", "create_only": True},
+                {"value": "primarycontactid.emailaddress1", "default": "emailaddress1", "if_null": "omit"},
+                {"const": "NET30", "create_only": True},
+            ]
+        },
+    )
+
+    value: Expression | None = Field(
+        None, description="The expression that computes the field (see *Expressions*). Give `value` or `const`."
+    )
+    const: Any = Field(
+        None,
+        description="A constant written as is: text, a number, true/false, a list or an object. "
+        "Give `value` or `const`.",
+    )
+    default: Expression | Constant = Field(
+        None,
+        description="Used when `value` is null: an expression (text) or a constant (a number, true/false). "
+        "`default: \"'NET30'\"` is the text NET30.",
+    )
+    if_null: IfNull | None = Field(None, description=_IF_NULL + " Unset: the enclosing object's or the mapping's.")
+    when: Expression | None = Field(
+        None, description="Write the field only when this expression is true; otherwise leave it out of the payload."
+    )
+    create_only: bool = Field(
+        False, description="Write the field only when the record is being created in the target, never on an update."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldSpec:
+        given = {"value", "const"} & self.model_fields_set
+        if len(given) != 1:
+            raise ValueError("give exactly one of `value` (an expression) or `const` (a constant)")
+        return self
+
+
+def _entry_kind(value: Any) -> str:
+    return "field" if isinstance(value, dict) else "expression"
+
+
+#: A field's entry: an expression (text), a constant (number, true/false, null), or a FieldSpec.
+FieldEntry = Annotated[
+    Annotated[StrictStr | Constant, Tag("expression")] | Annotated[FieldSpec, Tag("field")],
+    Discriminator(_entry_kind),
+]
+
+
+class LookupSpec(BaseModel):
+    """A table that turns one code into another, used with `lookup('name', key)`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        title="Lookup table",
+        json_schema_extra={"examples": [{"values": {"1": "NET30", "4": "NET60"}, "default": "NET30"}]},
+    )
+
+    description: str | None = Field(None, description="What the table is for, for people.")
+    values: dict[Any, Any] = Field(
+        min_length=1,
+        description="Key to value. Keys match by value and type: `1` matches 1 and 1.00, not the text '1' "
+        "(convert with `integer()` first). A `null` key maps null; otherwise a null key gives null.",
+    )
+    default: Any = Field(None, description="The value for a key the table does not list.")
+    strict: bool = Field(False, description="Fail the record on a key the table does not list, instead of `default`.")
+    ignore_case: bool = Field(False, description="Match text keys without regard to case.")
+
+
+class ObjectSpec(BaseModel):
+    """Settings for a nested target object (the part of dotted field names before the last dot)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        title="Object",
+        json_schema_extra={"examples": [{"if_empty": "omit"}, {"when": "LastName != null", "if_null": "write"}]},
+    )
+
+    description: str | None = Field(None, description="What the object is, for people.")
+    if_empty: Literal["keep", "omit", "null"] = Field(
+        "keep",
+        description="When none of the object's fields has a value: `keep` it (`{}` or all nulls), `omit` it from "
+        "the payload, or write `null`. Fields that `fail` on null are only checked when the object is kept.",
+    )
+    if_null: IfNull | None = Field(
+        None, description=_IF_NULL + " For the fields inside, unless a field says otherwise."
+    )
+    when: Expression | None = Field(None, description="Write the object only when this expression is true.")
+    create_only: bool = Field(False, description="Write the object only when the record is being created.")
+
+
+class MappingSpec(BaseModel):
+    """A mapping file: how one source record becomes one target payload."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        title="Mapping",
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 1,
+                    "if_null": "omit",
+                    "fields": {"CompanyName": "trim(name)", "FirstName": "primarycontactid.firstname"},
+                }
+            ]
+        },
+    )
+
+    version: Literal[1] = Field(description="The format version; 1.")
+    name: str | None = Field(
+        None, description="The mapping's name in messages; the file name without `.yaml` if unset."
+    )
+    description: str | None = Field(None, description="What the mapping does, for people.")
+    source: str | None = Field(None, description="What it reads, for people, e.g. `dynamics365 accounts`.")
+    target: str | None = Field(None, description="What it writes, for people, e.g. `tims customers`.")
+    if_null: IfNull = Field(
+        "write", description=_IF_NULL + " For every field, unless an object or field says otherwise."
+    )
+    lookups: dict[TableName, LookupSpec] = Field(default_factory=dict, description="Lookup tables by name.")
+    objects: dict[str, ObjectSpec] = Field(
+        default_factory=dict, description="Settings for nested target objects, by path (`primarycontactid`)."
+    )
+    fields: dict[str, FieldEntry] = Field(
+        min_length=1,
+        description="Target field path to its value. The path is dotted for nested objects "
+        "(`BillingAddress.City`); a dot after an `@` belongs to the name (`transactioncurrencyid@odata.bind`), "
+        "and a `` `quoted` `` part may hold any character. The value is an expression (text), a constant "
+        "(a number, true/false, null), or a Field.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ContextValue:
+    """A value the engine passes in `context`, read in expressions as `context.<name>`."""
+
+    name: str
+    description: str
+    example: str
+
+
+CONTEXT: tuple[ContextValue, ...] = (
+    ContextValue(
+        "source_id",
+        "The id of the record being mapped, in the system it comes from.",
+        "'00e6c7ec-7480-5340-a246-199fb8637bbe'",
+    ),
+    ContextValue(
+        "target_id", "The id of the linked record in the target system; null when it is being created.", "10072"
+    ),
+    ContextValue("source_entity", "The entity the record comes from, in its system's own words.", "'accounts'"),
+    ContextValue("target_entity", "The entity the payload is for.", "'customers'"),
+    ContextValue("source_connection", "The name of the source connection in the project.", "'d365'"),
+    ContextValue("target_connection", "The name of the target connection in the project.", "'tims'"),
+    ContextValue("sync", "The name of the sync the mapping belongs to.", "'customers'"),
+    ContextValue("direction", "`left_to_right` or `right_to_left`.", "'left_to_right'"),
+    ContextValue(
+        "now",
+        "When the change is processed (a UTC date-time); mappings never read a clock themselves.",
+        "2026-11-22T08:15:30Z",
+    ),
+)
+CONTEXT_NAMES = frozenset(value.name for value in CONTEXT)
+
+GRAMMAR = r"""
+expression  = "if" expression "then" expression [ "else" expression ]
+            | "case" [ expression ] ( "when" expression "then" expression )+ [ "else" expression ] "end"
+            | or ;
+or          = and { "or" and } ;
+and         = not { "and" not } ;
+not         = "not" not | comparison ;
+comparison  = sum [ ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) sum ] ;
+sum         = product { ( "+" | "-" ) product } ;
+product     = unary { ( "*" | "/" ) unary } ;
+unary       = "-" unary | postfix ;
+postfix     = primary { "." name | "[" expression "]" } ;
+primary     = literal | name "(" [ expression { "," expression } ] ")" | name | "(" expression ")" ;
+literal     = text | number | "true" | "false" | "null" ;
+text        = "'" { character | escape } "'" | '"' { character | escape } '"' ;
+escape      = "\n" | "\r" | "\t" | "\\" | "\'" | '\"' | "\u" hex hex hex hex ;
+number      = digit { digit } [ "." digit { digit } ] ;
+name        = ( letter | "_" ) { letter | digit | "_" } | "`" { any character but "`" } "`" ;
+""".strip()
