@@ -19,6 +19,7 @@ from ferry.mapping.paths import PathError, join_path, split_path
 from ferry.mapping.registry import Evaluator
 from ferry.mapping.source import Document, Loc, YamlSyntaxError, parse_yaml
 from ferry.mapping.spec import FieldSpec, LookupSpec, MappingSpec, ObjectSpec
+from ferry.mapping.values import as_decimal
 
 _MODELS: dict[str, type[Any]] = {"lookups": LookupSpec, "objects": ObjectSpec, "fields": FieldSpec}
 
@@ -47,6 +48,17 @@ def compile_mapping(
     if mapping is None:
         raise ProblemsError(problems, f"{name}: the mapping has {_count(problems)}")
     return mapping
+
+
+def _exact(value: Any) -> Any:
+    """`value` with every float (from a caller's dict, never from YAML) as a Decimal of its shortest text."""
+    if isinstance(value, float):
+        return as_decimal(value)
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    if isinstance(value, dict):
+        return {_exact(k): _exact(v) for k, v in value.items()}
+    return value
 
 
 def _count(problems: list[Problem]) -> str:
@@ -181,7 +193,9 @@ class _Loader:
 
     def compile(self, spec: MappingSpec) -> Mapping | None:
         lookups = {
-            name: LookupTable(name, t.values, default=t.default, strict=t.strict, ignore_case=t.ignore_case)
+            name: LookupTable(
+                name, _exact(t.values), default=_exact(t.default), strict=t.strict, ignore_case=t.ignore_case
+            )
             for name, t in spec.lookups.items()
         }
         compiler = Compiler(lookups, self.reporter((), ""))
@@ -278,7 +292,7 @@ class _Loader:
                 parts[-1], path, self.value(compiler, ("fields", key), entry), None, if_null, None, False, text
             )
         if "const" in entry.model_fields_set:
-            value, text = constant(entry.const), repr(entry.const)
+            value, text = constant(_exact(entry.const)), repr(entry.const)
         else:
             assert entry.value is not None
             value, text = self.expression(compiler, ("fields", key, "value"), entry.value), entry.value

@@ -1,5 +1,6 @@
 """Applying a compiled mapping: nulls, nested objects, create-only fields, conditions and failures."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -161,3 +162,8 @@ def test_fields_read_and_written() -> None:
     )
     assert mapping.fields_read == frozenset({"x.y", "`odd.name`", "z", "w", "d"})
     assert mapping.fields_written == frozenset({"A.b", "c@odata.bind", "e"})
+
+
+def test_floats_in_a_dict_spec_become_decimals() -> None:
+    spec = {"lookups": {"t": {"values": {"a": 1.1}}}, "fields": {"x": {"const": [2.2]}, "y": "lookup('t', 'a')"}}
+    assert apply(spec, {}) == {"x": [Decimal("2.2")], "y": Decimal("1.1")}
