@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ferry.connectors.contract import Connector
-from ferry.core.errors import AuthError, FerryError, ValidationError
+from ferry.core.errors import AuthError, CursorExpiredError, FerryError, ValidationError
 from ferry.core.records import ChangeNotice, Record
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import SyncSpec
@@ -65,7 +65,16 @@ class Poller:
         cursor = await self.store.get_cursor(self.spec.name, self.side)
         total = 0
         while True:
-            page = await self.connector.read(side.entity, cursor, page_size=self.page_size, **side.options)
+            try:
+                page = await self.connector.read(side.entity, cursor, page_size=self.page_size, **side.options)
+            except CursorExpiredError:
+                if cursor is None:
+                    raise
+                # The system forgot where we were: read everything again. Records already in step
+                # settle without writes (field diffs), so a re-baseline costs reads, not duplicates.
+                log.warning("read cursor of %s %s expired; reading everything again", self.spec.name, self.side)
+                cursor = None
+                continue
             events = [record_event(self.spec.name, self.side, r, self.source) for r in page.records]
             await self.store.enqueue(events, cursor=(self.spec.name, self.side, page.cursor))
             total += len(events)

@@ -103,3 +103,24 @@ async def test_stopping_hands_back_unfinished_work(store: SqliteStore) -> None:
     await engine.stop()  # before any worker ran
     counts = {c.sync: c for c in await store.counts()}
     assert counts["customers"].pending == 5
+
+
+async def test_an_expired_cursor_rereads_everything(store: SqliteStore) -> None:
+    from ferry.core.errors import CursorExpiredError
+
+    engine, left, _ = make_engine(store)
+    left.put({"name": "A"})
+    poller = engine.pollers[0]
+    await poller.poll_once()
+    original = left.read
+    calls: list[str | None] = []
+
+    async def forgetful(entity: str, cursor: str | None, **kw: object) -> object:
+        calls.append(cursor)
+        if cursor is not None:
+            raise CursorExpiredError("the delta token has expired")
+        return await original(entity, cursor)
+
+    left.read = forgetful  # type: ignore[method-assign,assignment]
+    assert await poller.poll_once() == 1
+    assert calls[0] is not None and calls[1] is None
