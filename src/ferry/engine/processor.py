@@ -205,11 +205,24 @@ class Processor:
         src, dst = self.connectors[src_spec.connection], self.connectors[dst_spec.connection]
         source: Record | None = None
         if not claim.deleted:
-            source = await self._call(
+            source = _read_with_event(claim, src_spec.entity) or await self._call(
                 src_spec.connection, src.get(src_spec.entity, claim.record_id, **src_spec.options)
             )
-        if source is None or source.deleted:
+        if claim.deleted or (source is not None and source.deleted):
             return await self._delete(spec, claim, origin, target_side, link)
+        if source is None:
+            # Not found, or no longer in the sync's scope (a filter). Only a system's own delete
+            # notice deletes a twin; a record that merely cannot be read now changes nothing.
+            await self.store.finish(
+                claim,
+                link=None,
+                audit=[
+                    AuditEntry(
+                        spec.name, origin, claim.record_id, "not-found", {"note": "not readable now; nothing written"}
+                    )
+                ],
+            )
+            return "gone"
 
         if link is not None:
             if link.deleted:
@@ -275,6 +288,7 @@ class Processor:
             _set_id(link, target_side, target.id)
             if not delta:
                 _note_seen(link, target_side, target)
+                await self._write_back_link(spec, origin, source, target.id, link)
                 await self.store.finish(claim, link=link, audit=[])
                 return "settled"
             op = WriteOp(WriteKind.UPDATE, dst_spec.entity, data=delta, id=target.id, if_match=target.version)
@@ -300,6 +314,9 @@ class Processor:
         target_id = result.id or (target.id if target else None)
         _set_id(link, target_side, target_id)
         _note_written(link, target_side, written, result.version, result.record)
+        if target_id is not None:
+            await self.store.save_link(link)  # remembered before anything else can fail
+            await self._write_back_link(spec, origin, source, target_id, link)
         await self.store.finish(
             claim,
             link=link,
@@ -320,6 +337,22 @@ class Processor:
             ],
         )
         return action
+
+    async def _write_back_link(self, spec: SyncSpec, origin: Side, source: Record, twin_id: str, link: Link) -> None:
+        """Store the twin's id in the origin record's link field (e.g. TIMS `ExternalID`) if it is not there."""
+        if spec.link_field is None or spec.link_field[0] != origin:
+            return
+        field = spec.link_field[1]
+        if str(source.data.get(field) or "") == twin_id:
+            return
+        src_spec = spec.side(origin)
+        src = self.connectors[src_spec.connection]
+        op = WriteOp(WriteKind.UPDATE, src_spec.entity, data={field: twin_id}, id=source.id)
+        [result] = await self._call(src_spec.connection, src.write([op]))
+        if not result.ok:
+            raise _Failed(src_spec.connection, result.error or PermanentError(f"could not store the link in {field}"))
+        # Our own write: when it comes back as a change it is recognised as an echo.
+        _note_written(link, origin, _written(link, origin) or "", result.version, result.record)
 
     async def _match(self, spec: SyncSpec, origin: Side, target_side: Side, source: Record) -> Record | None:
         """Find an existing twin: by the stored link field, then by each match rule in order."""
@@ -379,12 +412,27 @@ class Processor:
         return "deleted"
 
 
+def _read_with_event(claim: Claim, entity: str) -> Record | None:
+    """A polled record is the current state as of its read: use it rather than fetch it again.
+
+    Webhook payloads are not trusted this way (they may be partial, or late); those are fetched.
+    """
+    latest = claim.latest
+    if latest.source not in ("poll", "initial") or latest.payload is None or latest.kind == "delete":
+        return None
+    return Record(entity, claim.record_id, latest.payload, latest.version, latest.occurred_at)
+
+
 def _version(link: Link, side: Side) -> str | None:
     return link.left_version if side == "left" else link.right_version
 
 
 def _written_version(link: Link, side: Side) -> str | None:
     return link.left_written_version if side == "left" else link.right_written_version
+
+
+def _written(link: Link, side: Side) -> str | None:
+    return link.left_written if side == "left" else link.right_written
 
 
 def _set_id(link: Link, side: Side, record_id: str | None) -> None:

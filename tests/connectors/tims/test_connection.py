@@ -26,7 +26,7 @@ def test_the_entry_point_names_the_connector() -> None:
 async def test_check_reports_ok_and_the_rate_limit_headroom(connector: TimsConnector) -> None:
     health = await connector.check()
 
-    assert health.ok and health.rate_limit_remaining is not None and 0 < health.rate_limit_remaining < 600
+    assert health.ok and health.rate_limit_remaining is not None and 0 < health.rate_limit_remaining < 3000
 
 
 async def test_check_reports_a_wrong_key_without_raising(tims: Tims) -> None:

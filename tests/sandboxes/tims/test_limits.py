@@ -27,7 +27,7 @@ async def test_every_answer_carries_the_rate_limit_headers(sandbox: TimsSandbox,
 async def test_remaining_counts_down_per_request(client: httpx.AsyncClient) -> None:
     first = await client.get("/api/v1/items")
     second = await client.get("/api/v1/items")
-    assert first.headers["x-ratelimit-limit"] == "600"
+    assert first.headers["x-ratelimit-limit"] == "3000"
     assert int(first.headers["x-ratelimit-remaining"]) - int(second.headers["x-ratelimit-remaining"]) == 1
 
 
@@ -65,7 +65,7 @@ async def test_clearing_faults_restores_the_default_limit(client: httpx.AsyncCli
     await client.delete("/_sandbox/faults")
     r = await client.get("/api/v1/items")
     assert r.status_code == 200
-    assert r.headers["x-ratelimit-limit"] == "600"
+    assert r.headers["x-ratelimit-limit"] == "3000"
 
 
 async def test_injected_errors_are_problem_json_with_retry_after(client: httpx.AsyncClient) -> None:

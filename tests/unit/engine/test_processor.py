@@ -211,11 +211,11 @@ async def test_a_crash_after_the_write_does_not_duplicate_on_retry(store: Sqlite
     async def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("power cut")
 
-    finish = store.finish
-    store.finish = crash  # type: ignore[method-assign]
+    finish, save_link = store.finish, store.save_link
+    store.finish = store.save_link = crash  # type: ignore[method-assign]
     with pytest.raises(RuntimeError):
         await rig.processor.process(claim)
-    store.finish = finish  # type: ignore[method-assign]
+    store.finish, store.save_link = finish, save_link  # type: ignore[method-assign]
     assert await rig.drain() == ["settled"]  # the lease ran out; the twin is found, not created again
     assert len(rig.right.rows) == 1
 

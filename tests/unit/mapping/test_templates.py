@@ -180,6 +180,7 @@ def test_a_customer_with_a_person_becomes_an_account_with_a_primary_contact(to_a
         "address1_stateorprovince": "CT",
         "address1_postalcode": "00599",
         "address1_country": "United States",
+        "customertypecode": 3,
         "creditlimit": Decimal("5000.00"),
         "paymenttermscode": 1,
         "transactioncurrencyid@odata.bind": "/transactioncurrencies(isocurrencycode='USD')",
@@ -190,6 +191,11 @@ def test_a_customer_with_a_person_becomes_an_account_with_a_primary_contact(to_a
             "telephone1": "689.989.5489x362",
         },
     }
+
+
+def test_an_account_made_from_a_customer_is_a_customer_but_updates_leave_the_type_alone(to_account: Mapping) -> None:
+    assert to_account.apply(CUSTOMERS["US"], creating=True)["customertypecode"] == 3
+    assert "customertypecode" not in to_account.apply(CUSTOMERS["US"], creating=False)
 
 
 def test_a_customer_without_a_person_has_no_contact_and_keeps_email_on_the_account(to_account: Mapping) -> None:

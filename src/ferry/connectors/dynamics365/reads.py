@@ -3,8 +3,9 @@
 Dataverse refuses `$expand` and `$filter` together with `Prefer: odata.track-changes`. When a sync
 asks for either, the tracked query still names the changed rows, and a follow-up query fetches
 those rows by id (up to 100 per query) with the expansion and the filter applied. A changed row
-the filter no longer matches has left the sync's scope: a delta reports it as deleted, as `get`
-answers None for it; the initial walk just leaves it out.
+the filter no longer matches has left the sync's scope: the delta leaves it out, as the initial walk
+does, and `get` answers None for it. Only rows Dataverse reports as deleted come back deleted: a
+filter must never make a sync delete the twin of a record that still exists.
 """
 
 from __future__ import annotations
@@ -120,8 +121,7 @@ class Reader:
                 out.append(record)
             elif record.id.lower() in found:
                 out.append(found[record.id.lower()])
-            elif in_delta:  # deleted since, or no longer matches the filter: gone from this sync's view
-                out.append(Record(table.set_name, record.id, {}, deleted=True))
+            # else: no longer matches the filter (or deleted since; the delta will report that itself)
         return out
 
     async def _by_ids(self, catalog: Catalog, table: Table, ids: Sequence[str], opts: ReadOptions) -> list[Record]:

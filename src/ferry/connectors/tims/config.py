@@ -18,7 +18,9 @@ class TimsConfig(BaseModel):
         None, description="Secret that signs TIMS webhook deliveries to ferry; reference it as ${secret:name}."
     )
     page_size: int = Field(200, ge=1, le=500, description="Records per page (pageSize).")
-    max_requests_per_second: float = Field(8.0, gt=0, description="Client-side limit (TIMS allows 600 per minute).")
+    max_requests_per_second: float = Field(
+        40.0, gt=0, description="Client-side limit; keep it under the server's (the sandbox allows 50 a second)."
+    )
     verify_tls: bool | str = Field(True, description="Verify the server certificate, or a CA bundle path.")
     timeout_seconds: float = Field(30.0, gt=0, description="Per-request timeout.")
 

@@ -49,6 +49,8 @@ class Event:
     source: str
     received_at: datetime
     attempts: int
+    #: When the change happened in its system (the record's modified time), if known.
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX audit_record ON audit(sync, side, record_id);
     CREATE INDEX audit_target ON audit(sync, target_id);
     """,
+    """
+    ALTER TABLE events ADD COLUMN occurred_at REAL;
+    """,
 )
 
 

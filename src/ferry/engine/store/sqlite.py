@@ -185,13 +185,27 @@ class SqliteStore:
         for e in events:
             discriminator = e.version or e.event_id or f"t{time.time_ns()}-{next(self._seq)}"
             key = f"{e.sync}\x1f{e.side}\x1f{e.record_id}\x1f{e.kind}\x1f{discriminator}"
-            rows.append((e.sync, e.side, e.record_id, e.kind, e.version, _blob(e.payload), e.source, key, now, now))
+            rows.append(
+                (
+                    e.sync,
+                    e.side,
+                    e.record_id,
+                    e.kind,
+                    e.version,
+                    _blob(e.payload),
+                    e.source,
+                    key,
+                    now,
+                    now,
+                    _ts(e.occurred_at),
+                )
+            )
 
         def work(c: sqlite3.Connection) -> int:
             before = c.total_changes
             c.executemany(
                 "INSERT OR IGNORE INTO events(sync, side, record_id, kind, version, payload, source, event_key,"
-                " received_at, due_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " received_at, due_at, occurred_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
             added = c.total_changes - before
@@ -220,7 +234,7 @@ class SqliteStore:
                 rows = c.execute(
                     "UPDATE events SET state='claimed', worker=?, lease_until=?, attempts=attempts+1"
                     " WHERE sync=? AND side=? AND record_id=? AND state='pending'"
-                    " RETURNING id, kind, version, payload, source, received_at, attempts",
+                    " RETURNING id, kind, version, payload, source, received_at, attempts, occurred_at",
                     (worker, now + lease_seconds, sync, side, record_id),
                 ).fetchall()
                 events = tuple(

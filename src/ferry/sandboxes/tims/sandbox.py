@@ -22,7 +22,7 @@ from ferry.sandboxes.tims.store import Store
 from ferry.sandboxes.tims.webhooks import DEFAULT_WEBHOOK_SECRET, Webhooks
 
 #: Requests per window per API key or OAuth client: 10 a second on average, bursts allowed.
-DEFAULT_RATE_LIMIT = 600
+DEFAULT_RATE_LIMIT = 3000
 DEFAULT_RATE_WINDOW_S = 60.0
 
 

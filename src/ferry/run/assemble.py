@@ -1,0 +1,124 @@
+"""From a validated project to the parts the engine runs: connectors, compiled syncs, store, secrets."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from ferry import mapping
+from ferry.connectors import Connector, connector_class
+from ferry.engine.spec import ConflictPolicy, MatchRule, SideSpec, SyncSpec
+from ferry.engine.store import SqliteStore
+from ferry.engine.store.base import Side
+from ferry.project import Project
+from ferry.project.models import Side as ProjectSide
+from ferry.project.models import Sync
+from ferry.vault import Vault
+
+STATE_FILE = Path(".ferry") / "state.db"
+
+
+@dataclass
+class Assembly:
+    project: Project
+    store: SqliteStore
+    syncs: list[SyncSpec]
+    connectors: dict[str, Connector]
+    #: Shared secret per connection that receives webhooks.
+    webhook_secrets: dict[str, str]
+    #: Entities each connection should push changes for.
+    webhook_entities: dict[str, list[str]] = field(default_factory=dict)
+    #: Poll interval per sync (None: webhooks only).
+    poll_seconds: dict[str, float | None] = field(default_factory=dict)
+
+    async def aclose(self) -> None:
+        for connector in self.connectors.values():
+            await connector.aclose()
+        await self.store.close()
+
+
+def state_path(project: Project) -> Path:
+    return project.root / STATE_FILE
+
+
+def side_spec(side: ProjectSide) -> SideSpec:
+    options: dict[str, Any] = {}
+    if side.expand:
+        options["expand"] = list(side.expand)
+    if side.filter:
+        options["filter"] = side.filter
+    return SideSpec(side.connection, side.entity, options)
+
+
+def sync_spec(project: Project, sync: Sync) -> SyncSpec:
+    maps: dict[Side, mapping.Mapping] = {}
+    if sync.map.left_to_right:
+        maps["left"] = mapping.load(project.root / sync.map.left_to_right)
+    if sync.map.right_to_left:
+        maps["right"] = mapping.load(project.root / sync.map.right_to_left)
+    link_field: tuple[Side, str] | None = None
+    if sync.link.right:
+        link_field = ("right", sync.link.right)
+    elif sync.link.left:
+        link_field = ("left", sync.link.left)
+    conflicts = sync.conflicts
+    winner = getattr(conflicts, "winner", None)
+    return SyncSpec(
+        name=sync.name,
+        left=side_spec(sync.left),
+        right=side_spec(sync.right),
+        maps=maps,
+        direction=sync.direction.value,
+        link_field=link_field,
+        match=tuple(MatchRule(m.left, m.right) for m in sync.match),
+        conflicts=ConflictPolicy(conflicts.policy, str(winner) if winner else None),  # type: ignore[arg-type]
+    )
+
+
+async def assemble(
+    project: Project, *, store_path: Path | None = None, owner: bool = True, environ: Mapping[str, str] | None = None
+) -> Assembly:
+    """Open everything a run needs; close it again with `Assembly.aclose()`."""
+    syncs = [sync_spec(project, s) for s in project.syncs]
+    used = {s.left.connection for s in syncs} | {s.right.connection for s in syncs}
+    connectors: dict[str, Connector] = {}
+    try:
+        for name in sorted(used):
+            kind = project.connections[name].type
+            connectors[name] = connector_class(kind)(project.connection_config(name))
+        store = SqliteStore(store_path or state_path(project))
+        await store.open(owner=owner)
+    except BaseException:
+        for connector in connectors.values():
+            await connector.aclose()
+        raise
+    webhook_entities: dict[str, list[str]] = {}
+    poll: dict[str, float | None] = {}
+    for sync, spec in zip(project.syncs, syncs, strict=True):
+        poll[sync.name] = float(sync.trigger.poll_seconds) if sync.trigger.poll_seconds else None
+        if not sync.trigger.webhooks:
+            continue
+        for side in (spec.left, spec.right):
+            if connectors[side.connection].webhooks is not None:
+                entities = webhook_entities.setdefault(side.connection, [])
+                if side.entity not in entities:
+                    entities.append(side.entity)
+    webhook_secrets = {name: _webhook_secret(project, name, environ) for name in webhook_entities}
+    return Assembly(project, store, syncs, connectors, webhook_secrets, webhook_entities, poll)
+
+
+def _webhook_secret(project: Project, connection: str, environ: Mapping[str, str] | None) -> str:
+    """The connection's configured webhook secret, else one ferry made and keeps in the project's vault."""
+    configured = getattr(project.connection_config(connection), "webhook_secret", None)
+    if isinstance(configured, SecretStr):
+        return configured.get_secret_value()
+    vault = Vault.open(project.root, environ, create_key=True)
+    name = f"ferry-webhook-{connection}"
+    if name not in vault:
+        vault.set(name, secrets.token_urlsafe(32))
+    return vault.get(name).get_secret_value()
