@@ -10,6 +10,7 @@ from rich.console import Console
 from ferry import __version__
 from ferry.cli.demo import demo
 from ferry.cli.project import init, project_app, validate_command
+from ferry.cli.run import dlq_app, run, status, sync
 from ferry.cli.sandbox import sandbox_app
 from ferry.cli.secrets import secrets_app
 from ferry.core.errors import FerryError
@@ -27,6 +28,10 @@ app.command()(init)
 app.command("validate")(validate_command)
 app.add_typer(secrets_app, name="secrets")
 app.add_typer(project_app, name="project")
+app.command()(run)
+app.command()(sync)
+app.command()(status)
+app.add_typer(dlq_app, name="dlq")
 
 
 @app.command()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import datetime
@@ -28,6 +29,7 @@ from ferry.core.errors import (
     TransientError,
 )
 from ferry.core.records import Record, WriteKind, WriteOp
+from ferry.engine.batcher import WriteBatcher
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.fingerprint import changes, fingerprint
 from ferry.engine.retry import RetryPolicy
@@ -76,6 +78,7 @@ class Processor:
         self.connectors = connectors
         self.retry = retry or RetryPolicy()
         self.breakers = dict(breakers or {name: CircuitBreaker() for name in connectors})
+        self.batchers = {name: WriteBatcher(connector) for name, connector in connectors.items()}
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self.outcomes: dict[str, int] = {}
 
@@ -116,7 +119,8 @@ class Processor:
             await self.store.retry(claim, delay=breaker.cooldown, error=error.message)
             return "paused"
         if isinstance(error, TransientError | ConflictError):
-            if self.retry.exhausted(claim.attempts):
+            limit = self.retry.conflict_attempts if isinstance(error, ConflictError) else self.retry.max_attempts
+            if claim.attempts >= limit:
                 return await self._dead(claim, error)
             retry_after = error.retry_after if isinstance(error, TransientError) else None
             await self.store.retry(claim, delay=self.retry.delay(claim.attempts, retry_after), error=error.message)
@@ -281,6 +285,7 @@ class Processor:
         written = fingerprint(payload)
         link = link or Link(spec.name, None, None)
         _set_id(link, origin, source.id)
+        before = dataclasses.replace(link)  # the link as it was, should the write need saving early
         _note_seen(link, origin, source)
 
         if target is not None:
@@ -302,7 +307,7 @@ class Processor:
                 idempotency_key=f"ferry-{spec.name}-{origin}-{source.id}",
             )
             action = "created"
-        [result] = await self._call(dst_spec.connection, dst.write([op]))
+        result = await self._call(dst_spec.connection, self.batchers[dst_spec.connection].write(op))
         if not result.ok:
             error = result.error or PermanentError(f"{dst_spec.connection} refused the write without a reason")
             if isinstance(error, NotFoundError) and target is not None:
@@ -315,7 +320,11 @@ class Processor:
         _set_id(link, target_side, target_id)
         _note_written(link, target_side, written, result.version, result.record)
         if target_id is not None:
-            await self.store.save_link(link)  # remembered before anything else can fail
+            # Remember the twin before anything else can fail, but not yet that this change is done:
+            # if the write-back below fails, the retry must find the twin and finish the job.
+            early = dataclasses.replace(link)
+            early.left_version, early.right_version = before.left_version, before.right_version
+            await self.store.save_link(early)
             await self._write_back_link(spec, origin, source, target_id, link)
         await self.store.finish(
             claim,
@@ -346,9 +355,8 @@ class Processor:
         if str(source.data.get(field) or "") == twin_id:
             return
         src_spec = spec.side(origin)
-        src = self.connectors[src_spec.connection]
         op = WriteOp(WriteKind.UPDATE, src_spec.entity, data={field: twin_id}, id=source.id)
-        [result] = await self._call(src_spec.connection, src.write([op]))
+        result = await self._call(src_spec.connection, self.batchers[src_spec.connection].write(op))
         if not result.ok:
             raise _Failed(src_spec.connection, result.error or PermanentError(f"could not store the link in {field}"))
         # Our own write: when it comes back as a change it is recognised as an echo.
@@ -399,9 +407,9 @@ class Processor:
             await self.store.finish(claim, link=None, audit=[])
             return "delete-ignored"
         dst_spec = spec.side(target_side)
-        dst = self.connectors[dst_spec.connection]
-        [result] = await self._call(
-            dst_spec.connection, dst.write([WriteOp(WriteKind.DELETE, dst_spec.entity, id=target_id)])
+        result = await self._call(
+            dst_spec.connection,
+            self.batchers[dst_spec.connection].write(WriteOp(WriteKind.DELETE, dst_spec.entity, id=target_id)),
         )
         if not result.ok and not isinstance(result.error, NotFoundError):
             raise _Failed(dst_spec.connection, result.error or PermanentError("delete refused"))

@@ -18,6 +18,9 @@ class RetryPolicy:
     max_seconds: float = 300.0
     max_attempts: int = 12
     jitter: bool = True
+    #: A conflict (the record changed under us, or a key is taken) is retried only a few times:
+    #: a fresh read settles a concurrent edit at once, and a taken key does not free itself.
+    conflict_attempts: int = 3
 
     def __post_init__(self) -> None:
         if self.base_seconds <= 0 or self.max_seconds < self.base_seconds:

@@ -46,7 +46,7 @@ class Engine:
         self.worker_id = f"{os.uname().nodename}:{os.getpid()}"
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.tasks: list[asyncio.Task[None]] = []
         self._busy = 0
         self.pollers = [
             Poller(store, spec, side, connectors[spec.side(side).connection], wake=self.wake)
@@ -56,6 +56,11 @@ class Engine:
         ]
         self.receiver = WebhookReceiver(store, list(syncs), connectors, webhook_secrets or {}, wake=self.wake)
 
+    @property
+    def busy(self) -> bool:
+        """Is a worker settling records right now?"""
+        return self._busy > 0
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -63,7 +68,7 @@ class Engine:
 
     def start_workers(self) -> None:
         for n in range(self.workers):
-            self._tasks.append(asyncio.create_task(self._work(f"{self.worker_id}:{n}"), name=f"ferry-worker-{n}"))
+            self.tasks.append(asyncio.create_task(self._work(f"{self.worker_id}:{n}"), name=f"ferry-worker-{n}"))
 
     async def _work(self, worker: str) -> None:
         while not self._stop.is_set():
@@ -83,9 +88,10 @@ class Engine:
             finally:
                 self._busy -= 1
 
-    def start_pollers(self, interval: float) -> None:
-        for poller in self.pollers:
-            self._tasks.append(asyncio.create_task(poller.run(interval, self._stop), name="ferry-poller"))
+    @property
+    def stopping(self) -> asyncio.Event:
+        """Set when the engine stops; long-running helpers (pollers) watch it."""
+        return self._stop
 
     async def drain(self) -> None:
         """Wait until nothing is pending or in flight (for initial loads and tests; wrap in a timeout)."""
@@ -99,5 +105,5 @@ class Engine:
         """Stop taking work; records in hand are finished or handed back, never lost."""
         self._stop.set()
         self._wake.set()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()

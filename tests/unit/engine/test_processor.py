@@ -146,9 +146,10 @@ async def test_transient_failures_retry_then_dead_letter_when_exhausted(store: S
     rig.processor.retry = RetryPolicy(base_seconds=0.001, max_seconds=0.001, max_attempts=2, jitter=False)
     rig.right.fail_next_call.extend([TransientError("503"), TransientError("503")])
     left_id = rig.left.put({"name": "Acme"})
-    assert await rig.notify("left", left_id) == ["retry"]
+    outcomes = await rig.notify("left", left_id)
     await asyncio.sleep(0.01)
-    assert await rig.drain() == ["dead"]
+    outcomes += await rig.drain()
+    assert outcomes == ["retry", "dead"]
     [letter] = await store.dead_letters()
     assert letter.attempts == 2
 
@@ -225,3 +226,30 @@ async def test_one_way_syncs_ignore_the_other_direction(store: SqliteStore) -> N
     right_id = rig.right.put({"CompanyName": "Only here"})
     assert await rig.notify("right", right_id) == ["one-way"]
     assert rig.left.rows == {}
+
+
+async def test_a_conflict_that_does_not_clear_is_dead_lettered_after_a_few_tries(store: SqliteStore) -> None:
+    from ferry.core.errors import ConflictError
+
+    rig = Rig(store)
+    rig.processor.retry = RetryPolicy(base_seconds=0.001, max_seconds=0.001, conflict_attempts=2, jitter=False)
+    rig.right.fail_next_write.extend([ConflictError("412 key taken"), ConflictError("412 key taken")])
+    left_id = rig.left.put({"name": "Acme"})
+    outcomes = await rig.notify("left", left_id)
+    await asyncio.sleep(0.01)
+    outcomes += await rig.drain()
+    assert outcomes == ["retry", "dead"]
+
+
+async def test_a_failed_link_write_back_is_finished_by_the_retry(store: SqliteStore) -> None:
+    rig = Rig(store)
+    rig.processor.retry = RetryPolicy(base_seconds=0.001, max_seconds=0.001, jitter=False)
+    right_id = rig.right.put({"CompanyName": "From the ERP"})
+    rig.right.fail_next_write.append(TransientError("503 while storing the link"))
+    outcomes = await rig.notify("right", right_id)
+    await asyncio.sleep(0.01)
+    outcomes += await rig.drain()
+    [left_id] = rig.left.rows
+    assert outcomes == ["retry", "settled"]
+    assert rig.right.rows[right_id]["ExternalID"] == left_id
+    assert len(rig.left.rows) == 1

@@ -336,6 +336,28 @@ class SqliteStore:
 
         return await self._run(work)
 
+    async def link_counts(self) -> dict[str, int]:
+        """Linked record pairs per sync (deleted pairs excluded)."""
+
+        def work(c: sqlite3.Connection) -> dict[str, int]:
+            rows = c.execute(
+                "SELECT sync, COUNT(*) FROM links WHERE left_id IS NOT NULL AND right_id IS NOT NULL AND deleted=0"
+                " GROUP BY sync"
+            )
+            return {sync: n for sync, n in rows}
+
+        return await self._run(work)
+
+    async def open_dead_letters(self) -> dict[str, int]:
+        def work(c: sqlite3.Connection) -> dict[str, int]:
+            rows = c.execute("SELECT sync, COUNT(*) FROM dead_letters WHERE state='open' GROUP BY sync")
+            return {sync: n for sync, n in rows}
+
+        return await self._run(work)
+
+    async def clear_cursors(self, sync: str) -> None:
+        await self._run(lambda c: c.execute("DELETE FROM cursors WHERE sync=?", (sync,)))
+
     async def get_cursor(self, sync: str, side: Side) -> str | None:
         def work(c: sqlite3.Connection) -> str | None:
             row = c.execute("SELECT cursor FROM cursors WHERE sync=? AND side=?", (sync, side)).fetchone()

@@ -138,7 +138,6 @@ def _tables() -> list[Table]:
             Column("description", MEMO, max_length=2000),
             lookup("parentcustomerid", "account", "contact"),
         ),
-        alternate_keys=(("emailaddress1",),),
         relationships=(Relationship("order_customer_contacts", "salesorder", "customerid", "restrict"),),
     )
     product = Table(

@@ -1,0 +1,122 @@
+"""`ferry run`: the engine, its pollers and workers, and the control API with the webhook receivers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from ferry.api import control_app
+from ferry.core.errors import ConfigError, FerryError
+from ferry.engine.runtime import Engine
+from ferry.run.assemble import Assembly
+
+log = logging.getLogger("ferry.run")
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    host: str = "127.0.0.1"
+    port: int = 7070
+    #: The URL systems use to reach this process (defaults to http://host:port).
+    public_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+class Runner:
+    """One running project: serves until `stop()` (or SIGINT/SIGTERM), then shuts down cleanly."""
+
+    def __init__(self, assembly: Assembly, listen: Listen, *, workers: int = 8) -> None:
+        self.assembly = assembly
+        self.listen = listen
+        self.engine = Engine(
+            assembly.store,
+            assembly.syncs,
+            assembly.connectors,
+            workers=workers,
+            webhook_secrets=assembly.webhook_secrets,
+        )
+        self.app = control_app(
+            assembly.store, breakers=self.engine.breakers, extra_routes=self.engine.receiver.routes()
+        )
+        self.server: uvicorn.Server | None = None
+        self.subscriptions: dict[str, str] = {}
+
+    def bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET6 if ":" in self.listen.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.listen.host, self.listen.port))
+        except OSError as exc:
+            sock.close()
+            raise ConfigError(
+                f"Cannot listen on {self.listen.host}:{self.listen.port} ({exc.strerror}); stop what uses it or "
+                "choose another address with --listen."
+            ) from None
+        sock.listen(1024)
+        return sock
+
+    async def subscribe(self) -> None:
+        """Ask each pushing system to send its changes here; a refusal leaves that side to polling."""
+        for name, entities in self.assembly.webhook_entities.items():
+            hooks = self.assembly.connectors[name].webhooks
+            if hooks is None:
+                continue
+            url = f"{self.listen.url}/hooks/{name}"
+            try:
+                self.subscriptions[name] = await hooks.subscribe(url, entities, self.assembly.webhook_secrets[name])
+                log.info("%s sends changes to %s for %s", name, url, ", ".join(entities))
+            except FerryError as exc:
+                log.warning("%s did not accept the webhook subscription (%s); polling instead", name, exc.message)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Runner]:
+        """Start serving, subscribing, polling and working; stop cleanly on exit."""
+        sock = self.bind()
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.server.config.install_signal_handlers = False  # type: ignore[attr-defined]
+        serving = asyncio.create_task(self.server.serve(sockets=[sock]))
+        try:
+            while not self.server.started:
+                if serving.done():
+                    serving.result()
+                await asyncio.sleep(0.01)
+            self.engine.start_workers()
+            await self.subscribe()
+            for poller in self.engine.pollers:
+                interval = self.assembly.poll_seconds.get(poller.spec.name)
+                if interval is not None or poller.spec.side(poller.side).connection not in self.subscriptions:
+                    # Without webhooks a side must be polled; with them, polling catches what was missed.
+                    self.engine.tasks.append(
+                        asyncio.create_task(poller.run(interval or 60.0, self.engine.stopping), name="ferry-poller")
+                    )
+            yield self
+        finally:
+            await self.engine.stop()
+            self.server.should_exit = True
+            await serving
+            sock.close()
+
+    async def run_until_signalled(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            async with self.running():
+                log.info("ferry is running: control API and webhooks at %s", self.listen.url)
+                await stop.wait()
+                log.info("stopping: finishing the records in hand")
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
