@@ -6,8 +6,8 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 import uvicorn
@@ -74,6 +74,29 @@ async def serve(
     logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
     servers = [_server(sb, tls, log_level) for sb in sandboxes]
     await asyncio.gather(*(srv.serve(sockets=[sock]) for srv, sock in zip(servers, sockets, strict=True)))
+
+
+@asynccontextmanager
+async def serving(
+    sandboxes: Sequence[Sandbox], sockets: Sequence[socket.socket], *, log_level: str = "warning"
+) -> AsyncIterator[None]:
+    """Serve the sandboxes in this event loop while the block runs (for tools that run beside them)."""
+    logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
+    servers = [_server(sb, None, log_level) for sb in sandboxes]
+    for server in servers:
+        server.config.install_signal_handlers = False  # type: ignore[attr-defined]
+    tasks = [asyncio.create_task(srv.serve(sockets=[sock])) for srv, sock in zip(servers, sockets, strict=True)]
+    try:
+        while not all(s.started for s in servers):
+            for task in tasks:
+                if task.done():
+                    task.result()
+            await asyncio.sleep(0.01)
+        yield
+    finally:
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @contextmanager
