@@ -18,6 +18,8 @@ from ferry.engine.store.base import SIDES
 from ferry.engine.store.sqlite import SqliteStore
 
 log = logging.getLogger("ferry.engine")
+#: Outcomes worth a line in the log at the default level (the rest are visible with --verbose).
+_NOTEWORTHY = frozenset({"created", "updated", "deleted", "review", "conflict-lost", "paused"})
 
 
 class Engine:
@@ -84,7 +86,9 @@ class Engine:
                     if self._stop.is_set():
                         await self.store.retry(claim, delay=0, error="engine stopping")  # hand it back unfinished
                         continue
-                    await self.processor.process(claim)
+                    outcome = await self.processor.process(claim)
+                    level = logging.INFO if outcome in _NOTEWORTHY else logging.DEBUG
+                    log.log(level, "%s: %s record %s %s", claim.sync, claim.side, claim.record_id, outcome)
             finally:
                 self._busy -= 1
 
