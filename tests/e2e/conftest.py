@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -16,11 +17,13 @@ from ferry.engine.runtime import Engine
 from ferry.project import Project
 from ferry.project.templates import init_project
 from ferry.run import Assembly, assemble
+from ferry.run.serve import Listen, Runner
 from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
 from ferry.sandboxes.kit.server import running
 from ferry.sandboxes.tims import TimsSandbox
 
 TIMS_KEY = {"X-API-Key": "tims-sandbox-key"}
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,10 +42,30 @@ def systems() -> Iterator[Systems]:
         yield Systems(d365, d365_url, tims, tims_url)
 
 
-def make_project(root: Path, systems: Systems, *, fast: bool = True) -> Project:
-    """The `dynamics365-tims` template, pointed at these sandboxes (and, for tests, paced faster)."""
+def make_project(
+    root: Path,
+    systems: Systems,
+    *,
+    fast: bool = True,
+    poll_seconds: int | None = 60,
+    webhooks: bool = True,
+    conflicts: str = "{policy: newest_wins}",
+) -> Project:
+    """The `dynamics365-tims` template, pointed at these sandboxes (and, for tests, paced faster).
+
+    `poll_seconds`, `webhooks` and `conflicts` replace the template's trigger and conflict policy.
+    """
     init_project(root, "dynamics365-tims")
     text = (root / "ferry.yaml").read_text()
+    template_tail = (
+        "    conflicts:\n      policy: newest_wins\n    trigger:\n      webhooks: true\n      poll_seconds: 60\n"
+    )
+    assert text.endswith(template_tail), "the template's conflicts and trigger moved; update make_project"
+    poll = "null" if poll_seconds is None else str(poll_seconds)
+    text = text.removesuffix(template_tail) + (
+        f"    conflicts: {conflicts}\n    trigger:\n"
+        f"      webhooks: {str(webhooks).lower()}\n      poll_seconds: {poll}\n"
+    )
     text = text.replace("http://127.0.0.1:7071", systems.d365_url).replace("http://127.0.0.1:7072", systems.tims_url)
     if fast:
         text = text.replace(
@@ -65,6 +88,8 @@ class Harness:
     d365: httpx.AsyncClient
     tims: httpx.AsyncClient
     control: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    #: Set when the project is served (`live`): webhooks arrive through it.
+    runner: Runner | None = None
 
     async def sync(self) -> dict[str, int]:
         """Poll both sides and wait until every change is settled; return the outcomes of this round."""
@@ -126,6 +151,20 @@ async def d365_client(systems: Systems) -> httpx.AsyncClient:
     )
 
 
+FAST_RETRY = RetryPolicy(base_seconds=0.05, max_seconds=0.5, max_attempts=20)
+
+
+async def clients(systems: Systems) -> tuple[httpx.AsyncClient, httpx.AsyncClient, dict[str, httpx.AsyncClient]]:
+    """A Dataverse Web API client, a TIMS API client, and one client per sandbox's control surface."""
+    d365 = await d365_client(systems)
+    tims = httpx.AsyncClient(base_url=f"{systems.tims_url}/api/v1/", headers=TIMS_KEY, timeout=30)
+    control = {
+        "d365": httpx.AsyncClient(base_url=systems.d365_url, timeout=60),
+        "tims": httpx.AsyncClient(base_url=systems.tims_url, timeout=60),
+    }
+    return d365, tims, control
+
+
 @pytest.fixture
 async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
     project = make_project(tmp_path / "project", systems)
@@ -135,15 +174,10 @@ async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
         assembly.syncs,
         assembly.connectors,
         webhook_secrets=assembly.webhook_secrets,
-        retry=RetryPolicy(base_seconds=0.05, max_seconds=0.5, max_attempts=20),
+        retry=FAST_RETRY,
     )
     engine.start_workers()
-    d365 = await d365_client(systems)
-    tims = httpx.AsyncClient(base_url=f"{systems.tims_url}/api/v1/", headers=TIMS_KEY, timeout=30)
-    control = {
-        "d365": httpx.AsyncClient(base_url=systems.d365_url),
-        "tims": httpx.AsyncClient(base_url=systems.tims_url),
-    }
+    d365, tims, control = await clients(systems)
     try:
         yield Harness(systems, engine, assembly, d365, tims, control)
     finally:
@@ -151,3 +185,56 @@ async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
         await assembly.aclose()
         for client in (d365, tims, *control.values()):
             await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def live(
+    root: Path, systems: Systems, *, retry: RetryPolicy = FAST_RETRY, **project_options: Any
+) -> AsyncIterator[Harness]:
+    """The project served by `Runner` on a free port, as `ferry run` serves it: the sandboxes' webhooks
+    reach it over real sockets. `project_options` go to `make_project` (e.g. `poll_seconds=None`)."""
+    project = make_project(root, systems, **project_options)
+    assembly = await assemble(project)
+    runner = Runner(assembly, Listen("127.0.0.1", 0), retry=retry)
+    d365, tims, control = await clients(systems)
+    try:
+        async with runner.running():
+            yield Harness(systems, runner.engine, assembly, d365, tims, control, runner=runner)
+    finally:
+        await assembly.aclose()
+        for client in (d365, tims, *control.values()):
+            await client.aclose()
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], *, within: float = 30, every: float = 0.1) -> T:
+    """Ask `check` until it answers something truthy; fail after `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        found = await check()
+        if found:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {within} s: {check.__qualname__}")
+        await asyncio.sleep(every)
+
+
+async def quiet(h: Harness, *, calm: float = 0.6, within: float = 60) -> None:
+    """Wait until nothing moves: no webhook on its way from either sandbox, nothing pending or in flight
+    in the engine, and no write reaching either system for `calm` seconds."""
+
+    async def still() -> bool:
+        for client in h.control.values():
+            deliveries = (await client.get("/_sandbox/webhooks")).json()["deliveries"]
+            if any(d["state"] == "pending" for d in deliveries):
+                return False
+        counts = await h.assembly.store.counts()
+        return not any(c.pending or c.in_flight for c in counts) and not h.engine.busy
+
+    async def calm_now() -> bool:
+        if not await still():
+            return False
+        before = await h.writes()
+        await asyncio.sleep(calm)
+        return await still() and await h.writes() == before
+
+    await eventually(calm_now, within=within, every=0.05)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import socket
@@ -14,6 +15,7 @@ import uvicorn
 
 from ferry.api import control_app
 from ferry.core.errors import ConfigError, FerryError
+from ferry.engine.retry import RetryPolicy
 from ferry.engine.runtime import Engine
 from ferry.run.assemble import Assembly
 
@@ -35,7 +37,9 @@ class Listen:
 class Runner:
     """One running project: serves until `stop()` (or SIGINT/SIGTERM), then shuts down cleanly."""
 
-    def __init__(self, assembly: Assembly, listen: Listen, *, workers: int = 8) -> None:
+    def __init__(
+        self, assembly: Assembly, listen: Listen, *, workers: int = 8, retry: RetryPolicy | None = None
+    ) -> None:
         self.assembly = assembly
         self.listen = listen
         self.engine = Engine(
@@ -43,6 +47,7 @@ class Runner:
             assembly.syncs,
             assembly.connectors,
             workers=workers,
+            retry=retry,
             webhook_secrets=assembly.webhook_secrets,
         )
         self.app = control_app(
@@ -63,6 +68,8 @@ class Runner:
                 "choose another address with --listen."
             ) from None
         sock.listen(1024)
+        if self.listen.port == 0:  # a free port was asked for: webhooks must be sent to the one chosen
+            self.listen = dataclasses.replace(self.listen, port=sock.getsockname()[1])
         return sock
 
     async def subscribe(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
 from tests.sandboxes.dynamics365.conftest import API
 
 BOUNDARY = "batch_AAA123"
@@ -154,3 +155,22 @@ async def test_a_batch_counts_once_against_the_request_limit(api: httpx.AsyncCli
     assert r.status_code == 200 and statuses(r.text) == [204] * 5
     assert (await api.get("WhoAmI")).status_code == 200
     assert (await api.get("WhoAmI")).status_code == 429
+
+
+async def test_stats_count_a_batch_of_gets_as_reads_and_one_with_a_change_as_a_write(
+    api: httpx.AsyncClient, sandbox: Dynamics365Sandbox
+) -> None:
+    account = (await api.get("accounts", params={"$top": "1", "$select": "accountid"})).json()["value"][0]
+    before = sandbox.stats.snapshot()["writes"]
+    r = await send(api, [part("GET", f"{API}/accounts({account['accountid']})"), part("GET", f"{API}/WhoAmI")])
+    assert statuses(r.text) == [200, 200]
+    assert sandbox.stats.snapshot()["writes"] == before  # only reads, though the batch travels as a POST
+    r = await send(
+        api,
+        [
+            part("GET", f"{API}/accounts({account['accountid']})"),
+            changeset("changeset_1", [part("PATCH", f"{API}/accounts({account['accountid']})", {"name": "Renamed"})]),
+        ],
+    )
+    assert statuses(r.text) == [200, 204]
+    assert sandbox.stats.snapshot()["writes"] == before + 1

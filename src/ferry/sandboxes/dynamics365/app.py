@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ferry.sandboxes.dynamics365.batch import BatchRunner, parse_batch
+from ferry.sandboxes.dynamics365.batch import BatchItem, BatchRunner, parse_batch
 from ferry.sandboxes.dynamics365.entra import AppRegistration, EntraTenant, TokenRefused
 from ferry.sandboxes.dynamics365.errors import PAYLOAD_ERROR, ODataError
 from ferry.sandboxes.dynamics365.paths import API_VERSIONS
@@ -24,7 +24,7 @@ from ferry.sandboxes.dynamics365.seed import Seeder, seeded_id
 from ferry.sandboxes.dynamics365.service import ApiRequest, ApiResponse, DataverseService
 from ferry.sandboxes.dynamics365.store import Ref
 from ferry.sandboxes.dynamics365.webhooks import WebhookPublisher
-from ferry.sandboxes.kit.base import Sandbox
+from ferry.sandboxes.kit.base import READS_ONLY, Sandbox
 from ferry.sandboxes.kit.bodies import BodyError, JSONResponse, dumps, read_body
 from ferry.sandboxes.kit.clock import Clock
 from ferry.sandboxes.kit.world import Company, World
@@ -374,6 +374,8 @@ class Dynamics365Sandbox(Sandbox):
                 parts = parse_batch(raw, request.headers.get("content-type", ""))
             except ODataError as exc:
                 return _error(exc)
+            if all(isinstance(part, BatchItem) and part.method == "GET" for part in parts):
+                request.scope[READS_ONLY] = True  # a read, however it travels
             runner = BatchRunner(self.service, caller, headers["prefer"])
             with self.lock:
                 status, payload, content_type = runner.run(parts)

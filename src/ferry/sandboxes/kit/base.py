@@ -29,6 +29,9 @@ from ferry.sandboxes.kit.webhooks import WebhookDispatcher
 log = logging.getLogger("ferry.sandbox")
 
 CONTROL_PREFIX = "/_sandbox"
+#: Set to True in a request's ASGI scope by a system route whose POST only reads (a Dataverse `$batch`
+#: of GETs), so `/_sandbox/stats` does not count it among the writes.
+READS_ONLY = "ferry.sandbox.reads_only"
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):
@@ -180,7 +183,7 @@ class Sandbox(abc.ABC):
             response = self.error_response(500, "An unexpected error occurred in the sandbox.")
             await response(scope, receive, tracking_send)
         finally:
-            self.stats.count_request(scope["method"], scope["path"], status)
+            self.stats.count_request(scope["method"], scope["path"], status, reads_only=bool(scope.get(READS_ONLY)))
 
     async def _unexpected(self, request: Request, exc: Exception) -> Response:
         log.error("%s sandbox failed on %s %s", self.name, request.method, request.url.path, exc_info=exc)

@@ -40,10 +40,11 @@ class Stats:
             self.webhooks_failed = 0
             self.webhooks_dropped = 0
 
-    def count_request(self, method: str, path: str, status: int) -> None:
+    def count_request(self, method: str, path: str, status: int, *, reads_only: bool = False) -> None:
+        """Count one API request; `reads_only` marks a POST that changed nothing by its nature (a `$batch` of GETs)."""
         with self._lock:
             self.requests += 1
-            if method in _WRITE_METHODS:
+            if method in _WRITE_METHODS and not reads_only:
                 self.writes += 1
             self.by_status[str(status)] += 1
             self.by_route[route_key(method, path)] += 1
