@@ -165,16 +165,21 @@ async def clients(systems: Systems) -> tuple[httpx.AsyncClient, httpx.AsyncClien
     return d365, tims, control
 
 
-@pytest.fixture
-async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
-    project = make_project(tmp_path / "project", systems)
+@contextlib.asynccontextmanager
+async def polled(
+    root: Path, systems: Systems, *, retry: RetryPolicy = FAST_RETRY, workers: int = 8, **project_options: Any
+) -> AsyncIterator[Harness]:
+    """The project's engine in-process with its workers running and nothing served: changes come in
+    when the test polls (`Harness.sync()`). `project_options` go to `make_project`."""
+    project = make_project(root, systems, **project_options)
     assembly = await assemble(project)
     engine = Engine(
         assembly.store,
         assembly.syncs,
         assembly.connectors,
+        workers=workers,
         webhook_secrets=assembly.webhook_secrets,
-        retry=FAST_RETRY,
+        retry=retry,
     )
     engine.start_workers()
     d365, tims, control = await clients(systems)
@@ -185,6 +190,12 @@ async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
         await assembly.aclose()
         for client in (d365, tims, *control.values()):
             await client.aclose()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
+    async with polled(tmp_path / "project", systems) as h:
+        yield h
 
 
 @contextlib.asynccontextmanager

@@ -254,6 +254,7 @@ class Processor:
                     left=(source if origin == "left" else target).data,
                     right=(target if origin == "left" else source).data,
                     reason="both sides changed since the last sync",
+                    pair=(source.id, target.id) if origin == "left" else (target.id, source.id),
                     audit=[AuditEntry(spec.name, origin, source.id, "held-for-review", {}, target.id)],
                 )
                 return "review"

@@ -192,6 +192,21 @@ async def test_conflicts_follow_the_policy(
     assert rig.right.rows[right_id]["CompanyName"] == expected_name
 
 
+async def test_a_conflict_seen_from_both_sides_is_one_review(store: SqliteStore) -> None:
+    rig = Rig(store, conflicts=ConflictPolicy("review"))
+    left_id = rig.left.put({"name": "Acme"})
+    await rig.notify("left", left_id)
+    [right_id] = rig.right.rows
+    rig.left.put({"name": "Left edit"}, left_id)
+    rig.right.put({"CompanyName": "Right edit"}, right_id)
+    assert await rig.notify("left", left_id) == ["review"]
+    assert await rig.notify("right", right_id) == ["review"]
+    [counts] = await store.counts()
+    assert counts.reviews == 1
+    assert rig.left.rows[left_id]["name"] == "Left edit"
+    assert rig.right.rows[right_id]["CompanyName"] == "Right edit"
+
+
 async def test_a_delete_is_propagated_once(store: SqliteStore) -> None:
     rig = Rig(store)
     left_id = rig.left.put({"name": "Acme"})

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,6 +52,14 @@ async def test_one_claim_holds_every_pending_event_of_a_record(store: SqliteStor
     claims = await store.claim(worker="w1", limit=10, lease_seconds=30)
     by_record = {c.record_id: [e.version for e in c.events] for c in claims}
     assert by_record == {"a": ["1", "2"], "b": ["1"]}
+
+
+async def test_a_claim_carries_when_each_change_happened(store: SqliteStore) -> None:
+    # Newest-wins compares these times; a claim without them would let any change win.
+    when = datetime(2026, 11, 22, 8, 15, 30, 250000, tzinfo=UTC)
+    await store.enqueue([event("a", "1", occurred_at=when), event("a", "2")])
+    [claim] = await store.claim(worker="w", limit=5, lease_seconds=60)
+    assert [e.occurred_at for e in claim.events] == [when, None]
 
 
 async def test_a_claimed_record_is_not_given_to_another_worker(store: SqliteStore) -> None:

@@ -94,6 +94,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE events ADD COLUMN occurred_at REAL;
     """,
+    """
+    ALTER TABLE reviews ADD COLUMN left_id TEXT;
+    ALTER TABLE reviews ADD COLUMN right_id TEXT;
+    CREATE INDEX reviews_open ON reviews(sync, state);
+    """,
 )
 
 

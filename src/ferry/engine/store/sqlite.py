@@ -249,6 +249,7 @@ class SqliteStore:
                         r[4],
                         _dt(r[5]) or datetime.now(UTC),
                         r[6],
+                        _dt(r[7]),
                     )
                     for r in sorted(rows)
                 )
@@ -459,20 +460,36 @@ class SqliteStore:
         left: dict[str, Any] | None,
         right: dict[str, Any] | None,
         reason: str,
+        pair: tuple[str | None, str | None] = (None, None),
         audit: Sequence[AuditEntry] = (),
     ) -> int:
-        """Park a conflict for a person to decide; the claim's events are settled."""
+        """Park a conflict for a person to decide; the claim's events are settled.
+
+        `pair` is the (left id, right id) of the linked records: a pair has at most one open review,
+        so the other side's change, or a later edit, updates it with both sides' current data.
+        """
         now = self.clock()
         ids = [e.id for e in claim.events]
+        left_id, right_id = pair
 
         def work(c: sqlite3.Connection) -> int:
             _mark(c, ids, "done", now, None)
-            cur = c.execute(
-                "INSERT INTO reviews(sync, side, record_id, reason, left_data, right_data, created_at)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (claim.sync, claim.side, claim.record_id, reason, _blob(left), _blob(right), now),
-            )
             _audit(c, audit, now)
+            found = c.execute(
+                "SELECT id FROM reviews WHERE sync=? AND state='open' AND (left_id=? OR right_id=?)",
+                (claim.sync, left_id, right_id),
+            ).fetchone()
+            if found is not None:
+                c.execute(
+                    "UPDATE reviews SET reason=?, left_data=?, right_data=? WHERE id=?",
+                    (reason, _blob(left), _blob(right), found[0]),
+                )
+                return int(found[0])
+            cur = c.execute(
+                "INSERT INTO reviews(sync, side, record_id, reason, left_data, right_data, created_at, left_id,"
+                " right_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                (claim.sync, claim.side, claim.record_id, reason, _blob(left), _blob(right), now, left_id, right_id),
+            )
             return int(cur.lastrowid or 0)
 
         return await self._run(work)
