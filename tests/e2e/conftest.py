@@ -54,7 +54,10 @@ def make_project(
     """The `dynamics365-tims` template, pointed at these sandboxes (and, for tests, paced faster).
 
     `poll_seconds`, `webhooks` and `conflicts` replace the template's trigger and conflict policy.
+    A project already made in `root` is loaded as it is (to run it again after a stop).
     """
+    if (root / "ferry.yaml").exists():
+        return Project.load(root)
     init_project(root, "dynamics365-tims")
     text = (root / "ferry.yaml").read_text()
     template_tail = (
@@ -200,13 +203,14 @@ async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
 
 @contextlib.asynccontextmanager
 async def live(
-    root: Path, systems: Systems, *, retry: RetryPolicy = FAST_RETRY, **project_options: Any
+    root: Path, systems: Systems, *, retry: RetryPolicy = FAST_RETRY, port: int = 0, **project_options: Any
 ) -> AsyncIterator[Harness]:
-    """The project served by `Runner` on a free port, as `ferry run` serves it: the sandboxes' webhooks
-    reach it over real sockets. `project_options` go to `make_project` (e.g. `poll_seconds=None`)."""
+    """The project served by `Runner` (on a free port unless `port` is given), as `ferry run` serves it:
+    the sandboxes' webhooks reach it over real sockets. `project_options` go to `make_project` (e.g.
+    `poll_seconds=None`)."""
     project = make_project(root, systems, **project_options)
     assembly = await assemble(project)
-    runner = Runner(assembly, Listen("127.0.0.1", 0), retry=retry)
+    runner = Runner(assembly, Listen("127.0.0.1", port), retry=retry)
     d365, tims, control = await clients(systems)
     try:
         async with runner.running():
