@@ -14,7 +14,7 @@ from ferry.engine.intake import Poller, WebhookReceiver
 from ferry.engine.processor import Processor
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import SyncSpec
-from ferry.engine.store.base import SIDES
+from ferry.engine.store.base import SIDES, Claim
 from ferry.engine.store.sqlite import SqliteStore
 
 log = logging.getLogger("ferry.engine")
@@ -73,8 +73,17 @@ class Engine:
             self.tasks.append(asyncio.create_task(self._work(f"{self.worker_id}:{n}"), name=f"ferry-worker-{n}"))
 
     async def _work(self, worker: str) -> None:
+        trouble = 0
         while not self._stop.is_set():
-            claims = await self.store.claim(worker=worker, limit=self.claim_batch, lease_seconds=self.lease_seconds)
+            try:
+                claims = await self.store.claim(worker=worker, limit=self.claim_batch, lease_seconds=self.lease_seconds)
+            except Exception:  # the store itself failed (disk full, locked): keep the worker, try again
+                trouble += 1
+                log.exception("worker %s could not take work from the store", worker)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=min(30.0, 0.5 * 2**trouble))
+                continue
+            trouble = 0
             if not claims:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -86,11 +95,33 @@ class Engine:
                     if self._stop.is_set():
                         await self.store.retry(claim, delay=0, error="engine stopping")  # hand it back unfinished
                         continue
-                    outcome = await self.processor.process(claim)
-                    level = logging.INFO if outcome in _NOTEWORTHY else logging.DEBUG
-                    log.log(level, "%s: %s record %s %s", claim.sync, claim.side, claim.record_id, outcome)
+                    await self._settle(claim)
             finally:
                 self._busy -= 1
+
+    async def _settle(self, claim: Claim) -> None:
+        """Process one claim; an unexpected failure is logged and the record retried, never lost."""
+        try:
+            outcome = await self.processor.process(claim)
+        except Exception as exc:
+            log.exception("%s: %s record %s failed unexpectedly", claim.sync, claim.side, claim.record_id)
+            await self._unexpected(claim, exc)
+            return
+        level = logging.INFO if outcome in _NOTEWORTHY else logging.DEBUG
+        log.log(level, "%s: %s record %s %s", claim.sync, claim.side, claim.record_id, outcome)
+
+    async def _unexpected(self, claim: Claim, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        policy = self.processor.retry
+        try:
+            if claim.attempts >= policy.max_attempts:
+                await self.store.dead_letter(
+                    claim, error_class=type(exc).__name__, error=error, payload=claim.latest.payload
+                )
+            else:
+                await self.store.retry(claim, delay=policy.delay(claim.attempts), error=error)
+        except Exception:  # the store is failing too: the claim's lease brings it back later
+            log.exception("could not give %s record %s back to the store", claim.side, claim.record_id)
 
     @property
     def stopping(self) -> asyncio.Event:

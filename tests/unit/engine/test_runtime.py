@@ -124,3 +124,32 @@ async def test_an_expired_cursor_rereads_everything(store: SqliteStore) -> None:
     left.read = forgetful  # type: ignore[method-assign,assignment]
     assert await poller.poll_once() == 1
     assert calls[0] is not None and calls[1] is None
+
+
+async def test_an_unexpected_failure_is_retried_and_the_worker_lives_on(store: SqliteStore) -> None:
+    from ferry.engine.retry import RetryPolicy
+
+    engine, left, right = make_engine(store)
+    engine.processor.retry = RetryPolicy(base_seconds=0.01, max_seconds=0.02, jitter=False)
+    engine.workers = 1  # one worker: if the failure ended it, nothing would be settled after
+    record_id = left.put({"name": "Survivor"})
+    left.put({"name": "Second"})
+    save_link = store.save_link
+    failed: list[str] = []
+
+    async def power_cut(link: object) -> None:
+        if not failed:
+            failed.append("once")
+            raise RuntimeError("power cut between the write and its record")
+        await save_link(link)  # type: ignore[arg-type]
+
+    store.save_link = power_cut  # type: ignore[method-assign]
+    engine.start_workers()
+    await engine.pollers[0].poll_once()
+    async with asyncio.timeout(10):
+        await engine.drain()
+    await engine.stop()
+    assert failed == ["once"]
+    assert sorted(r["CompanyName"] for r in right.rows.values()) == ["Second", "Survivor"]  # no duplicate
+    link = await store.link("customers", "left", record_id)
+    assert link is not None and link.right_id is not None
