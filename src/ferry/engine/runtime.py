@@ -131,8 +131,7 @@ class Engine:
     async def drain(self) -> None:
         """Wait until nothing is pending or in flight (for initial loads and tests; wrap in a timeout)."""
         while True:
-            counts = await self.store.counts()
-            if not any(c.pending or c.in_flight for c in counts) and self._busy == 0:
+            if self._busy == 0 and not await self.store.has_work():
                 return
             await asyncio.sleep(0.05)
 

@@ -62,6 +62,16 @@ async def test_a_claim_carries_when_each_change_happened(store: SqliteStore) -> 
     assert [e.occurred_at for e in claim.events] == [when, None]
 
 
+async def test_a_claim_looks_past_many_events_of_one_record_for_other_records(store: SqliteStore) -> None:
+    await store.enqueue([event("busy", str(v)) for v in range(30)] + [event("other", "1")])
+    claims = await store.claim(worker="w", limit=2, lease_seconds=60)
+    assert [(c.record_id, len(c.events)) for c in claims] == [("busy", 30), ("other", 1)]
+    assert await store.has_work()
+    for claim in claims:
+        await store.finish(claim, link=None, audit=[])
+    assert not await store.has_work()
+
+
 async def test_a_claimed_record_is_not_given_to_another_worker(store: SqliteStore) -> None:
     await store.enqueue([event("a", "1")])
     first = await store.claim(worker="w1", limit=10, lease_seconds=30)
