@@ -225,8 +225,8 @@ class SqliteStore:
             # Walk the due events in order through the (state, due_at, id) index, a few at a time, and
             # take the first `limit` records not already held: the cost follows what is taken, not how
             # much is waiting (a GROUP BY over every pending event made each claim scan them all).
-            keys: list[tuple[str, str, str]] = []
-            seen: set[tuple[str, str, str]] = set()
+            keys: list[tuple[str, Side, str]] = []
+            seen: set[tuple[str, Side, str]] = set()
             after: tuple[float, int] = (float("-inf"), 0)
             while len(keys) < limit:
                 rows = c.execute(
