@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -89,7 +89,7 @@ class HttpClient:
         method: str,
         path: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         json: Any = None,
         content: bytes | str | None = None,
         form: Mapping[str, str] | None = None,
@@ -131,7 +131,7 @@ class HttpClient:
         self,
         method: str,
         url: str,
-        params: Mapping[str, str] | None,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None,
         body: Any,
         headers: Mapping[str, str],
         basic_auth: tuple[str, str] | None,

@@ -87,13 +87,19 @@ class TimsClient:
         include_inactive: bool = False,
         filters: Mapping[str, Any] | None = None,
     ) -> ListPage:
-        """`GET /{collection}`: records ordered by `ModifiedAt`, then id."""
-        params = {name: query_value(value) for name, value in (filters or {}).items()}
-        params.update(page=str(page), pageSize=str(min(max(page_size, 1), MAX_PAGE_SIZE)))
+        """`GET /{collection}`: records ordered by `ModifiedAt`, then id.
+
+        A filter value that is a list or tuple matches any of its values (the parameter repeated).
+        """
+        params: list[tuple[str, str]] = []
+        for name, value in (filters or {}).items():
+            values = value if isinstance(value, list | tuple) else [value]
+            params += [(name, query_value(v)) for v in values]
+        params += [("page", str(page)), ("pageSize", str(min(max(page_size, 1), MAX_PAGE_SIZE)))]
         if modified_since is not None:
-            params["modifiedSince"] = modified_since
+            params.append(("modifiedSince", modified_since))
         if include_inactive:
-            params["includeInactive"] = "true"
+            params.append(("includeInactive", "true"))
         response = await self._call("GET", collection, params=params)
         body = response.json()
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):

@@ -13,6 +13,7 @@ from ferry.connectors.tims.client import TimsClient, http_client
 from ferry.connectors.tims.config import TimsConfig
 from ferry.connectors.tims.cursors import TimsCursor, read_changes
 from ferry.connectors.tims.entities import SCHEMAS, to_record
+from ferry.connectors.tims.finds import FindBatcher
 from ferry.connectors.tims.webhooks import TimsWebhooks
 from ferry.connectors.tims.writes import TimsWriter
 from ferry.core.errors import ConfigError, FerryError
@@ -50,6 +51,7 @@ class TimsConnector:
         self.client = TimsClient(self.http)
         self.webhooks = TimsWebhooks(self.client, clock=clock, default_secret=config.webhook_secret)
         self._writer = TimsWriter(self.client, concurrency=self.write_concurrency)
+        self._finds = FindBatcher(self.client, page_size=config.page_size)
 
     def __repr__(self) -> str:
         return f"TimsConnector({self.config.url})"
@@ -96,6 +98,11 @@ class TimsConnector:
     async def find(self, entity: str, match: Mapping[str, Any], *, include_deleted: bool = False) -> list[Record]:
         """Records whose fields equal every value in `match` (`ExternalID`, `Email`, `SKU`...)."""
         _known(entity)
+        if len(match) == 1:
+            [(field, value)] = match.items()
+            if not isinstance(value, list | tuple | dict):
+                rows = await self._finds.find(entity, field, value, include_inactive=include_deleted)
+                return [to_record(entity, row) for row in rows]
         found: list[Record] = []
         page: int | None = 1
         while page is not None:
