@@ -34,7 +34,7 @@ class TimsConnector:
     name: ClassVar[str] = "tims"
     Config: ClassVar[type[BaseModel]] = TimsConfig
     #: Writes in flight at once; the connection's token bucket still paces every request.
-    write_concurrency: ClassVar[int] = 4
+    write_concurrency: ClassVar[int] = 16
 
     webhooks: WebhookSource | None
 
