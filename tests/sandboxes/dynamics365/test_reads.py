@@ -262,3 +262,11 @@ async def test_fetchxml_is_refused_rather_than_ignored(api: httpx.AsyncClient) -
     r = await api.get("accounts", params={"fetchXml": '<fetch top="1"><entity name="account" /></fetch>'})
     assert r.status_code == 400
     assert "FetchXML" in r.json()["error"]["message"]
+
+
+async def test_filter_by_a_list_of_ids_returns_exactly_those_rows(api: httpx.AsyncClient) -> None:
+    rows = (await api.get("accounts", params={"$select": "name,statecode", "$top": "5"})).json()["value"]
+    ids = [r["accountid"] for r in rows]
+    either = " or ".join(f"accountid eq {i}" for i in [*ids, "00000000-0000-0000-0000-0000000000ee"])
+    found = (await api.get("accounts", params={"$filter": f"({either}) and statecode eq 0"})).json()["value"]
+    assert {r["accountid"] for r in found} == {r["accountid"] for r in rows if r["statecode"] == 0}

@@ -133,3 +133,17 @@ async def test_inventory_is_read_only(client: httpx.AsyncClient) -> None:
     post = await client.post("/api/v1/inventory", json={"SKU": "OX-40"})
     assert (r.status_code, r.headers["allow"]) == (405, "GET")
     assert post.status_code == 405
+
+
+async def test_filters_see_changes_made_after_the_first_filtered_list(client: httpx.AsyncClient) -> None:
+    first = (await client.get("/api/v1/customers", params={"Email": "before@example.com"})).json()
+    assert first["total"] == 0
+    created = await client.post("/api/v1/customers", json={"CompanyName": "Indexed Ltd", "Email": "before@example.com"})
+    customer_id = created.json()["CustomerID"]
+    found = (await client.get("/api/v1/customers", params={"Email": "before@example.com"})).json()
+    await client.patch(f"/api/v1/customers/{customer_id}", json={"Email": "after@example.com"})
+    old = (await client.get("/api/v1/customers", params={"Email": "before@example.com"})).json()
+    new = (await client.get("/api/v1/customers", params={"Email": "after@example.com"})).json()
+    assert [c["CustomerID"] for c in found["data"]] == [customer_id]
+    assert old["total"] == 0
+    assert [c["CustomerID"] for c in new["data"]] == [customer_id]

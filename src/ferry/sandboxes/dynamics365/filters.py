@@ -11,6 +11,7 @@ SQL collation does.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -184,7 +185,10 @@ class _Parser:
         value = _coerce(prop.column, value, op)
         if flipped:
             op = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge"}.get(op, op)
-        return _compare(prop, op, value)
+        predicate = _compare(prop, op, value)
+        if op == "eq" and prop.nav is None and prop.column.name == self.table.primary_id and value is not None:
+            _KEYS[predicate] = frozenset({str(value).lower()})
+        return predicate
 
     def string_function(self) -> Predicate:
         name = self.take().text
@@ -379,12 +383,38 @@ def _compare(prop: Prop, op: str, value: Any) -> Predicate:
     return pred
 
 
+# Filters such as `accountid eq A or accountid eq B ...` (a client fetching rows by id) name their rows:
+# remembering those ids lets the query read them by key instead of testing every row of the table.
+_KEYS: weakref.WeakKeyDictionary[Predicate, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def primary_keys(predicate: Predicate) -> frozenset[str] | None:
+    """The primary ids a filter is limited to, when it names them (None: it may match any row)."""
+    return _KEYS.get(predicate)
+
+
 def _and(a: Predicate, b: Predicate) -> Predicate:
-    return lambda rec, get: a(rec, get) and b(rec, get)
+    def both(rec: dict[str, Any], get: Getter) -> bool:
+        return a(rec, get) and b(rec, get)
+
+    ka, kb = _KEYS.get(a), _KEYS.get(b)
+    if ka is not None and kb is not None:
+        _KEYS[both] = ka & kb
+    elif ka is not None:
+        _KEYS[both] = ka
+    elif kb is not None:
+        _KEYS[both] = kb
+    return both
 
 
 def _or(a: Predicate, b: Predicate) -> Predicate:
-    return lambda rec, get: a(rec, get) or b(rec, get)
+    def either(rec: dict[str, Any], get: Getter) -> bool:
+        return a(rec, get) or b(rec, get)
+
+    ka, kb = _KEYS.get(a), _KEYS.get(b)
+    if ka is not None and kb is not None:
+        _KEYS[either] = ka | kb
+    return either
 
 
 def _crm_function(name: str, args: dict[str, Any], parser: _Parser) -> Predicate:

@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 
 from ferry.sandboxes.dynamics365 import bulk, bulkdelete, definitions, metadata
 from ferry.sandboxes.dynamics365.errors import ODATA_PARSE, VERSION_MISMATCH, ODataError, bad_request, not_found
+from ferry.sandboxes.dynamics365.filters import primary_keys
 from ferry.sandboxes.dynamics365.options import Preferences, QueryOptions, parse_options, parse_prefer
 from ferry.sandboxes.dynamics365.paths import ResourcePath, parse_resource, resolve_key
 from ferry.sandboxes.dynamics365.reads import Reader, etag, select_suffix
@@ -160,9 +161,12 @@ class DataverseService:
         if req.method == "GET":
             opts = self._options(table, req)
             context = f"{self.root}$metadata#{table.set_name}{select_suffix(opts)}"
+            table_rows = self.store.rows[table.logical_name]
+            keys = primary_keys(opts.filter) if opts.filter is not None else None
+            rows = table_rows.values() if keys is None else [table_rows[k] for k in keys if k in table_rows]
             body, headers = self.reader.collection(
                 table,
-                self.store.rows[table.logical_name].values(),
+                rows,
                 opts,
                 prefs,
                 context=context,

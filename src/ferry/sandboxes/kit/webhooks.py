@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import aiohttp
 import httpx
 
 from ferry.sandboxes.kit.clock import Clock
@@ -88,6 +89,7 @@ class WebhookDispatcher:
         self._concurrency = concurrency
         self._slots: asyncio.Semaphore | None = None
         self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         #: Asked once per event; True sends the event twice (set by the sandbox from its faults).
         self.duplicate: Callable[[], bool] = lambda: False
@@ -153,15 +155,38 @@ class WebhookDispatcher:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
-    def _http(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+    def _slots_for_loop(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
-        if self._client is None or self._slots is None or self._loop is not loop:
-            # A test may drive the sandbox from several event loops in turn; a client is bound to one.
-            self._client = httpx.AsyncClient(transport=self.transport, timeout=self.timeout, follow_redirects=False)
+        if self._slots is None or self._loop is not loop:
+            # A test may drive the sandbox from several event loops in turn; clients are bound to one.
             self._slots = asyncio.Semaphore(self._concurrency)
+            self._client = self._session = None
             self._loop = loop
-        return self._client, self._slots
+        return self._slots
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
+        """POST over a real socket with aiohttp (cheap enough for hundreds a second), or through the
+        in-process transport a test gave, with httpx."""
+        if self.transport is not None:
+            if self._client is None:
+                self._client = httpx.AsyncClient(transport=self.transport, timeout=self.timeout, follow_redirects=False)
+            try:
+                response = await self._client.post(url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                return None, f"{type(exc).__name__}: {exc}"
+            return response.status_code, None if response.is_success else response.text[:500]
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+        try:
+            async with self._session.post(url, data=body, headers=headers, allow_redirects=False) as answer:
+                text = await answer.text(errors="replace")
+                return answer.status, None if 200 <= answer.status < 300 else text[:500]
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return None, f"{type(exc).__name__}: {exc}"
 
     async def _deliver(
         self,
@@ -198,13 +223,9 @@ class WebhookDispatcher:
             await asyncio.sleep(delays[attempt])
 
     async def _attempt(self, d: Delivery, sign: Signer | None) -> tuple[int | None, str | None]:
-        client, slots = self._http()
+        slots = self._slots_for_loop()
         headers = dict(d.headers)
         if sign is not None:
             headers.update(sign(d.body))
         async with slots:
-            try:
-                response = await client.post(d.url, content=d.body, headers=headers)
-            except httpx.HTTPError as exc:
-                return None, f"{type(exc).__name__}: {exc}"
-        return response.status_code, None if response.is_success else response.text[:500]
+            return await self._post(d.url, d.body, headers)

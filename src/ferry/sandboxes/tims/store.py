@@ -27,6 +27,10 @@ def _indexed(value: object) -> bool:
     return value is not None and value != ""
 
 
+def _hashable(value: object) -> object:
+    return value if isinstance(value, str | int | float | bool | type(None) | tuple) else repr(value)
+
+
 class Table:
     """One collection's records by key, with indexes for its unique fields."""
 
@@ -34,6 +38,8 @@ class Table:
         self.collection = collection
         self.rows: dict[Key, Record] = {}
         self.unique: dict[str, dict[object, Key]] = {name: {} for name in collection.unique}
+        #: Equality indexes, built for a field the first time a list is filtered by it.
+        self.by_value: dict[str, dict[object, set[Key]]] = {}
         self.next_id = collection.first_id
 
     def put(self, key: Key, record: Record) -> None:
@@ -43,7 +49,23 @@ class Table:
                 del index[old[name]]
             if _indexed(record.get(name)):
                 index[record[name]] = key
+        for name, values in self.by_value.items():
+            if old is not None:
+                values.get(_hashable(old.get(name)), set()).discard(key)
+            values.setdefault(_hashable(record.get(name)), set()).add(key)
         self.rows[key] = record
+
+    def keys_where(self, name: str, wanted: list[object]) -> set[Key]:
+        """Keys of the records whose `name` equals one of `wanted` (an exact match, as list filters are)."""
+        index = self.by_value.get(name)
+        if index is None:
+            index = self.by_value[name] = {}
+            for key, record in self.rows.items():
+                index.setdefault(_hashable(record.get(name)), set()).add(key)
+        found: set[Key] = set()
+        for value in wanted:
+            found |= index.get(_hashable(value), set())
+        return found
 
 
 class Store:
