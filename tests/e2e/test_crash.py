@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -191,19 +192,19 @@ async def test_a_crash_between_the_write_and_remembering_it_does_not_duplicate(
         )
         account_id = made.json()["accountid"]
         store = h.assembly.store
-        save_link = store.save_link
+        finish = store.finish
         cut: list[Link] = []
 
-        async def power_cut(link: Link) -> None:
-            if not cut and link.left_id == account_id:
+        async def power_cut(claim: Any, *, link: Link | None, **kwargs: Any) -> None:
+            if not cut and link is not None and link.left_id == account_id and link.right_id:
                 cut.append(link)  # the customer exists in TIMS now; ferry forgets that it made it
                 raise RuntimeError("power cut after the write")
-            await save_link(link)
+            await finish(claim, link=link, **kwargs)
 
-        store.save_link = power_cut  # type: ignore[method-assign]
+        store.finish = power_cut  # type: ignore[method-assign]
         outcomes = await h.sync()
         await asyncio.sleep(0)
-        assert cut, "the write path never saved the link"
+        assert cut, "the write path never reached its commit"
         found = (await h.tims.get("customers", params={"ExternalID": account_id})).json()["data"]
         assert len(found) == 1  # the retry found the customer it had made, and did not make another
         link = await store.link("customers", "left", account_id)

@@ -320,7 +320,7 @@ class Processor:
         target_id = result.id or (target.id if target else None)
         _set_id(link, target_side, target_id)
         _note_written(link, target_side, written, result.version, result.record)
-        if target_id is not None:
+        if target_id is not None and _needs_write_back(spec, origin, source, target_id):
             # Remember the twin before anything else can fail, but not yet that this change is done:
             # if the write-back below fails, the retry must find the twin and finish the job.
             early = dataclasses.replace(link)
@@ -350,11 +350,10 @@ class Processor:
 
     async def _write_back_link(self, spec: SyncSpec, origin: Side, source: Record, twin_id: str, link: Link) -> None:
         """Store the twin's id in the origin record's link field (e.g. TIMS `ExternalID`) if it is not there."""
-        if spec.link_field is None or spec.link_field[0] != origin:
+        if not _needs_write_back(spec, origin, source, twin_id):
             return
+        assert spec.link_field is not None
         field = spec.link_field[1]
-        if str(source.data.get(field) or "") == twin_id:
-            return
         src_spec = spec.side(origin)
         op = WriteOp(WriteKind.UPDATE, src_spec.entity, data={field: twin_id}, id=source.id)
         result = await self._call(src_spec.connection, self.batchers[src_spec.connection].write(op))
@@ -419,6 +418,13 @@ class Processor:
             claim, link=link, audit=[AuditEntry(spec.name, origin, claim.record_id, "deleted", {}, target_id)]
         )
         return "deleted"
+
+
+def _needs_write_back(spec: SyncSpec, origin: Side, source: Record, twin_id: str) -> bool:
+    """Does the origin record keep the twin's id in a field, and not have it there yet?"""
+    if spec.link_field is None or spec.link_field[0] != origin:
+        return False
+    return str(source.data.get(spec.link_field[1]) or "") != twin_id
 
 
 def _read_with_event(claim: Claim, entity: str) -> Record | None:

@@ -134,16 +134,16 @@ async def test_an_unexpected_failure_is_retried_and_the_worker_lives_on(store: S
     engine.workers = 1  # one worker: if the failure ended it, nothing would be settled after
     record_id = left.put({"name": "Survivor"})
     left.put({"name": "Second"})
-    save_link = store.save_link
+    finish = store.finish
     failed: list[str] = []
 
-    async def power_cut(link: object) -> None:
+    async def power_cut(claim: object, **kwargs: object) -> None:
         if not failed:
             failed.append("once")
             raise RuntimeError("power cut between the write and its record")
-        await save_link(link)  # type: ignore[arg-type]
+        await finish(claim, **kwargs)  # type: ignore[arg-type]
 
-    store.save_link = power_cut  # type: ignore[method-assign]
+    store.finish = power_cut  # type: ignore[method-assign]
     engine.start_workers()
     await engine.pollers[0].poll_once()
     async with asyncio.timeout(10):
