@@ -37,7 +37,7 @@ def run(
     project_dir: ProjectDir = Path("."),
     listen: Annotated[str, typer.Option(help="Address for the control API and webhook receivers.")] = "127.0.0.1:7070",
     public_url: Annotated[str | None, typer.Option(help="URL the systems use to reach ferry (webhooks).")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Records processed at once.")] = 8,
+    workers: Annotated[int, typer.Option(min=1, max=512, help="Records processed at once.")] = 64,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every record.")] = False,
 ) -> None:
     """Run the project until stopped (Ctrl-C or SIGTERM finishes or hands back the records in hand)."""
@@ -62,7 +62,7 @@ def sync(
     initial: Annotated[
         bool, typer.Option("--initial", help="Read every record again (first load, or repair).")
     ] = False,
-    workers: Annotated[int, typer.Option(min=1, max=256)] = 8,
+    workers: Annotated[int, typer.Option(min=1, max=512, help="Records processed at once.")] = 64,
 ) -> None:
     """Bring both sides in step now and exit: read changes (every record with --initial), then settle them."""
     configure(False)

@@ -239,12 +239,31 @@ class Processor:
                 await self.store.finish(claim, link=None, audit=[])
                 return "stale"
 
-        target: Record | None = None
-        target_id = link.id_on(target_side) if link is not None else None
-        if target_id is not None:
-            target = await self._call(dst_spec.connection, dst.get(dst_spec.entity, target_id, **dst_spec.options))
-        if target is None:
-            target = await self._match(spec, origin, target_side, source)
+        async with contextlib.AsyncExitStack() as hold:
+            target: Record | None = None
+            target_id = link.id_on(target_side) if link is not None else None
+            if target_id is not None:
+                target = await self._call(dst_spec.connection, dst.get(dst_spec.entity, target_id, **dst_spec.options))
+            if target is None:
+                # Two new records with the same match values (same email, say) must not both create a
+                # twin, nor both link to one: whoever comes second waits, then finds the first's twin
+                # already linked. Holders of match keys never wait for record keys, so no deadlock.
+                await hold.enter_async_context(self._locked(_match_keys(spec, origin, source)))
+                target = await self._match(spec, origin, target_side, source)
+            return await self._write(spec, claim, origin, target_side, link, source, target)
+
+    async def _write(
+        self,
+        spec: SyncSpec,
+        claim: Claim,
+        origin: Side,
+        target_side: Side,
+        link: Link | None,
+        source: Record,
+        target: Record | None,
+    ) -> str:
+        """Map the source and make the target agree: update the twin, or create it; then remember."""
+        dst_spec = spec.side(target_side)
 
         if link is not None and target is not None and _changed_since_sync(link, target_side, target):
             decision = self._resolve_conflict(spec, origin, source, target)
@@ -384,7 +403,7 @@ class Processor:
             found_all = await self._call(dst_spec.connection, dst.find(dst_spec.entity, {theirs: value}))
             candidates = found_all if len(found_all) == 1 else []  # ambiguous matches link nothing
         for candidate in candidates:
-            if candidate.deleted:
+            if candidate.deleted or _linked_elsewhere(spec, target_side, candidate, source.id):
                 continue
             existing = await self.store.link(spec.name, target_side, candidate.id)
             if existing is None or existing.id_on(origin) in (None, source.id):
@@ -418,6 +437,24 @@ class Processor:
             claim, link=link, audit=[AuditEntry(spec.name, origin, claim.record_id, "deleted", {}, target_id)]
         )
         return "deleted"
+
+
+def _linked_elsewhere(spec: SyncSpec, side: Side, candidate: Record, source_id: str) -> bool:
+    """Does the candidate's link field (e.g. TIMS `ExternalID`) already name a different record?"""
+    if spec.link_field is None or spec.link_field[0] != side:
+        return False
+    named = candidate.data.get(spec.link_field[1])
+    return named not in (None, "") and str(named) != source_id
+
+
+def _match_keys(spec: SyncSpec, origin: Side, source: Record) -> list[str]:
+    """Lock keys for the values a new record could be matched by, the same from either side."""
+    keys = []
+    for n, rule in enumerate(spec.match):
+        value = source.data.get(rule.left if origin == "left" else rule.right)
+        if value not in (None, ""):
+            keys.append(f"{spec.name}:match:{n}:{value}")
+    return keys
 
 
 def _needs_write_back(spec: SyncSpec, origin: Side, source: Record, twin_id: str) -> bool:

@@ -31,7 +31,7 @@ class Engine:
         syncs: Sequence[SyncSpec],
         connectors: Mapping[str, Connector],
         *,
-        workers: int = 8,
+        workers: int = 64,  # a worker mostly waits on round trips; connections' limits pace the systems
         claim_batch: int = 4,
         lease_seconds: float = 120.0,
         retry: RetryPolicy | None = None,

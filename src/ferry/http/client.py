@@ -76,7 +76,11 @@ class HttpClient:
         self.requests = 0
 
     def url(self, path: str) -> str:
-        return path if path.startswith(("http://", "https://")) else urljoin(self.base_url, path.lstrip("/"))
+        if path.startswith(("http://", "https://")):
+            return path
+        if ".." in path:  # only then does joining differ from appending (and urljoin is slow)
+            return urljoin(self.base_url, path.lstrip("/"))
+        return self.base_url + path.lstrip("/")
 
     def _session_for_loop(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

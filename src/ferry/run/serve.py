@@ -38,7 +38,7 @@ class Runner:
     """One running project: serves until `stop()` (or SIGINT/SIGTERM), then shuts down cleanly."""
 
     def __init__(
-        self, assembly: Assembly, listen: Listen, *, workers: int = 8, retry: RetryPolicy | None = None
+        self, assembly: Assembly, listen: Listen, *, workers: int = 64, retry: RetryPolicy | None = None
     ) -> None:
         self.assembly = assembly
         self.listen = listen

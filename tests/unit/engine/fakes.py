@@ -6,6 +6,7 @@ decisions can be tested one by one, with failures injected exactly where a test 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ class FakeSystem:
         self.writes: list[WriteOp] = []
         self.fail_next_write: list[FerryError] = []
         self.fail_next_call: list[FerryError] = []
+        self.interleave = False  # let other records run inside every call, as a network round trip does
         self._ids = itertools.count(1)
         self._version = itertools.count(100)
 
@@ -67,7 +69,9 @@ class FakeSystem:
             record_id in self.deleted,
         )
 
-    def _maybe_fail(self) -> None:
+    async def _maybe_fail(self) -> None:
+        if self.interleave:
+            await asyncio.sleep(0.001)
         if self.fail_next_call:
             raise self.fail_next_call.pop(0)
 
@@ -85,13 +89,13 @@ class FakeSystem:
         return Page([self.record(k) for _, k in changed], str(changed[-1][0]) if changed else cursor, False)
 
     async def get(self, entity: str, record_id: str) -> Record | None:
-        self._maybe_fail()
+        await self._maybe_fail()
         if record_id not in self.rows or record_id in self.deleted:
             return None
         return self.record(record_id)
 
     async def find(self, entity: str, match: Mapping[str, Any]) -> list[Record]:
-        self._maybe_fail()
+        await self._maybe_fail()
         return [
             self.record(k)
             for k, row in self.rows.items()
@@ -99,7 +103,7 @@ class FakeSystem:
         ]
 
     async def write(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
-        self._maybe_fail()
+        await self._maybe_fail()
         results = []
         for op in ops:
             self.writes.append(op)

@@ -131,6 +131,31 @@ async def test_match_rules_link_by_email_but_never_on_an_ambiguous_match(store: 
     assert await rig.notify("left", shared) == ["created"]
 
 
+async def test_new_records_sharing_a_match_value_settled_at_once_each_get_their_own_twin(
+    store: SqliteStore,
+) -> None:
+    # Settled one after the other, the second finds the first's twin already linked and creates its
+    # own; settled concurrently, the outcome must be the same, not one twin shared by both.
+    rig = Rig(store, match=(MatchRule("email", "Email"),))
+    rig.right.interleave = True
+    ids = [rig.left.put({"name": f"Branch {n}", "email": "orders@acme.test"}) for n in range(3)]
+    await store.enqueue([NewEvent("customers", "left", i, version=str(rig.left.versions[i])) for i in ids])
+    claims = await store.claim(worker="t", limit=10, lease_seconds=30)
+    outcomes = await asyncio.gather(*(rig.processor.process(c) for c in claims))
+    assert outcomes == ["created"] * 3
+    assert sorted(row["ExternalID"] for row in rig.right.rows.values()) == sorted(ids)
+    links = [await store.link("customers", "left", i) for i in ids]
+    assert len({link.right_id for link in links if link is not None}) == 3
+
+
+async def test_a_twin_whose_link_field_names_another_record_is_not_matched(store: SqliteStore) -> None:
+    rig = Rig(store, match=(MatchRule("email", "Email"),))
+    rig.right.put({"CompanyName": "Acme North", "Email": "orders@acme.test", "ExternalID": "L-elsewhere"})
+    left_id = rig.left.put({"name": "Acme South", "email": "orders@acme.test"})
+    assert await rig.notify("left", left_id) == ["created"]
+    assert len(rig.right.rows) == 2
+
+
 async def test_a_refused_record_goes_to_the_dead_letter_queue(store: SqliteStore) -> None:
     rig = Rig(store)
     rig.right.fail_next_write.append(ValidationError("TIMS answered 422: credit limit exceeded"))

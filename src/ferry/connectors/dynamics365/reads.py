@@ -200,7 +200,7 @@ class Reader:
         return f"{nav}($select={','.join(names)})"
 
     @staticmethod
-    def _record(table: Table, row: Mapping[str, Any]) -> Record:
+    def _record(table: Table, row: dict[str, Any]) -> Record:
         if "$deletedEntity" in str(row.get("@odata.context", "")) or (
             "reason" in row and "id" in row and "@odata.etag" not in row
         ):
@@ -216,13 +216,13 @@ class Reader:
         )
 
 
-def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
     """The row without OData control information (`@odata.etag`, `@odata.context`), nested rows too."""
     out: dict[str, Any] = {}
     for key, value in row.items():
         if key.startswith("@odata."):
             continue
-        out[key] = _clean(value) if isinstance(value, Mapping) else value
+        out[key] = _clean(value) if isinstance(value, dict) else value
     return out
 
 

@@ -99,6 +99,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reviews ADD COLUMN right_id TEXT;
     CREATE INDEX reviews_open ON reviews(sync, state);
     """,
+    # Claims hand back expired leases each time; this keeps that a look at the expired ones only.
+    """
+    CREATE INDEX events_leases ON events(lease_until) WHERE state='claimed';
+    """,
 )
 
 
