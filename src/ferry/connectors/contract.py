@@ -8,6 +8,10 @@ and verify them. The same contract fits Dataverse (OData v4, change tracking, we
 cursor is opaque to the engine, writes are a batch the connector may send in one `$batch` or one by
 one, and pushing is an optional capability.
 
+A connector that can read chosen columns says so with a class attribute `selects_columns = True`;
+the engine then passes `select=[...]` (the fields its mappings, match rules and link field use) to
+`read`, `get` and `find`, beside the sync's other options.
+
 Every failure a connector raises is a `ferry.core.errors.FerryError` of the right class, so the
 engine knows whether to retry, wait, pause the connection or dead-letter the record.
 """

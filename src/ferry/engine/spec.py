@@ -15,6 +15,9 @@ class RecordMapping(Protocol):
     """A compiled mapping from one side's record to the other side's payload."""
 
     name: str
+    #: Source paths it reads and target paths it writes (dotted), so only those columns need reading.
+    fields_read: frozenset[str]
+    fields_written: frozenset[str]
 
     def apply(
         self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False

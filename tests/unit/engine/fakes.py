@@ -150,6 +150,8 @@ class Rename:
         self.name = name
         self.fields = fields
         self.link_to = link_to
+        self.fields_read = frozenset(fields)
+        self.fields_written = frozenset([*fields.values(), *([link_to] if link_to else [])])
 
     def apply(
         self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False

@@ -34,6 +34,8 @@ class DataverseConnector:
 
     name: ClassVar[str] = "dynamics365"
     Config: ClassVar[type[BaseModel]] = DataverseConfig
+    #: Reads take `select`: the engine asks for the columns its mappings use (`$select`).
+    selects_columns: ClassVar[bool] = True
     #: Dataverse pushes changes through webhooks (service endpoints and processing steps).
     webhooks: WebhookSource | None
 
