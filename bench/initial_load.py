@@ -8,13 +8,14 @@ project's client-side limits are raised, so that what is measured is throughput,
 
 1. **TIMS ceiling**: N customers POSTed straight to the TIMS API by `--concurrency` concurrent
    aiohttp requests (the same body ferry sends, with an `Idempotency-Key`); then TIMS is reset.
-2. **ferry**: the `dynamics365-tims` template project, loaded as `ferry sync --initial` does: the
-   Dataverse side read page by page into the store, then settled by the engine's workers (match by
-   `ExternalID`, email and name, map, create with an idempotency key, remember the link).
+2. **ferry**: the `dynamics365-tims` template project, loaded as `ferry sync --initial` does: both
+   sides read page by page into the store (TIMS is empty here), then settled by the engine's workers
+   (match by `ExternalID`, email and name in the read's match index, map, create with an idempotency
+   key, remember the link).
 
 Read the table: records/s of each, and ferry's share of the ceiling (the product's goal is at least
-half). ferry does more per record than the ceiling run (three look-ups to match existing customers,
-the mapping, a durable store), so the ratio is what its overhead costs. Figures depend on the
+half). ferry does more per record than the ceiling run (reading it from Dataverse, matching, the
+mapping, a durable store), so the ratio is what its overhead costs. Figures depend on the
 machine: on a shared 2-core machine the sandbox process and ferry compete for the same cores.
 """
 
@@ -117,10 +118,9 @@ async def ferry(urls: Urls, n: int, workers: int) -> tuple[float, dict[str, int]
             retry=RetryPolicy(base_seconds=0.1, max_seconds=2),
         )
         try:
-            engine.start_workers()
-            left = next(p for p in engine.pollers if p.side == "left")
             start = time.perf_counter()
-            await left.poll_once()
+            await engine.read_all()  # as `ferry sync --initial` does: both sides read, then settled
+            engine.start_workers()
             await engine.drain()
             elapsed = time.perf_counter() - start
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -11,11 +12,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ferry.cli.logs import configure
 from ferry.core.errors import ConfigError
+from ferry.engine.intake import Poller
 from ferry.engine.runtime import Engine
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.project import Project
@@ -77,22 +79,26 @@ def sync(
             webhook_secrets=assembly.webhook_secrets,
         )
         try:
-            if initial:
-                for spec in assembly.syncs:
-                    await assembly.store.clear_cursors(spec.name)
-            engine.start_workers()
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=console, transient=False) as progress:
                 reading = {
                     p: progress.add_task(f"read {p.spec.name} {p.side} ({p.spec.side(p.side).entity})", total=None)
                     for p in engine.pollers
                 }
-                for poller, task in reading.items():
 
-                    def advance(n: int, task: TaskID = task) -> None:
-                        progress.advance(task, n)
+                def advance(poller: Poller, n: int) -> None:
+                    progress.advance(reading[poller], n)
 
-                    await poller.poll_once(advance)
+                if initial:
+                    # Everything is read before anything settles, so existing twins are found in the
+                    # read's match index rather than by a look-up request per record.
+                    await engine.read_all(advance)
+                    engine.start_workers()
+                else:
+                    engine.start_workers()
+                    for poller in engine.pollers:
+                        await poller.poll_once(functools.partial(advance, poller))
+                for task in reading.values():
                     progress.update(task, total=progress.tasks[task].completed)
                 total = sum(p.seen for p in engine.pollers) or 1
                 settling = progress.add_task("settle", total=total)

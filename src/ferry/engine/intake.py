@@ -59,8 +59,15 @@ class Poller:
         self.source = source
         self.seen = 0
 
-    async def poll_once(self, on_page: Callable[[int], None] | None = None) -> int:
-        """Read every page available now; return how many records were read."""
+    async def poll_once(
+        self,
+        on_page: Callable[[int], None] | None = None,
+        on_records: Callable[[Sequence[Record]], None] | None = None,
+    ) -> int:
+        """Read every page available now; return how many records were read.
+
+        `on_page` hears how many records each page held, `on_records` sees them (once persisted).
+        """
         side = self.spec.side(self.side)
         cursor = await self.store.get_cursor(self.spec.name, self.side)
         total = 0
@@ -81,6 +88,8 @@ class Poller:
             self.seen += len(events)
             if events:
                 self.wake()
+            if on_records is not None:
+                on_records(page.records)
             if on_page is not None:
                 on_page(len(events))
             cursor = page.cursor

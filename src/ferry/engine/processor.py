@@ -32,6 +32,7 @@ from ferry.core.records import Record, WriteKind, WriteOp
 from ferry.engine.batcher import WriteBatcher
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.fingerprint import changes, fingerprint
+from ferry.engine.matchindex import MatchIndex
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import AuditEntry, Claim, Link, Side, other
@@ -80,6 +81,8 @@ class Processor:
         self.breakers = dict(breakers or {name: CircuitBreaker() for name in connectors})
         self.batchers = {name: WriteBatcher(connector) for name, connector in connectors.items()}
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        #: Match indexes of an initial load in progress, by (sync, side); see `engine/matchindex.py`.
+        self.indexes: dict[tuple[str, Side], MatchIndex] = {}
         self.outcomes: dict[str, int] = {}
 
     # --- entry point ------------------------------------------------------------------------------
@@ -167,16 +170,21 @@ class Processor:
         return result
 
     @contextlib.asynccontextmanager
-    async def _locked(self, keys: list[str]) -> AsyncIterator[None]:
-        """Hold every key (sorted, so two records never wait on each other in opposite orders)."""
+    async def _locked(self, keys: list[str]) -> AsyncIterator[bool]:
+        """Hold every key (sorted, so two records never wait on each other in opposite orders).
+
+        Yields whether another record held one of them first (what it did may need reading again).
+        """
         acquired: list[str] = []
+        waited = False
         try:
             for key in sorted(set(keys)):
                 lock, users = self._locks.get(key, (asyncio.Lock(), 0))
                 self._locks[key] = (lock, users + 1)
+                waited = waited or lock.locked()
                 await lock.acquire()
                 acquired.append(key)
-            yield
+            yield waited
         finally:
             for key in acquired:
                 lock, users = self._locks[key]
@@ -248,7 +256,12 @@ class Processor:
                 # Two new records with the same match values (same email, say) must not both create a
                 # twin, nor both link to one: whoever comes second waits, then finds the first's twin
                 # already linked. Holders of match keys never wait for record keys, so no deadlock.
-                await hold.enter_async_context(self._locked(_match_keys(spec, origin, source)))
+                if await hold.enter_async_context(self._locked(_match_keys(spec, origin, source))):
+                    fresh = await self.store.link(spec.name, origin, source.id)
+                    if fresh is not None and fresh.id_on(target_side) != target_id:
+                        # Its twin settled while it waited and linked the two: start again from that link.
+                        await self.store.retry(claim, delay=0, error="linked to its twin meanwhile; settling again")
+                        return "requeued"
                 target = await self._match(spec, origin, target_side, source)
             return await self._write(spec, claim, origin, target_side, link, source, target)
 
@@ -389,7 +402,7 @@ class Processor:
         if spec.link_field is not None:
             side, field = spec.link_field
             if side == target_side:
-                candidates = await self._call(dst_spec.connection, dst.find(dst_spec.entity, {field: source.id}))
+                candidates = await self._lookup(spec, target_side, field, source.id, unique=False)
             elif source.data.get(field):
                 found = await self._call(dst_spec.connection, dst.get(dst_spec.entity, str(source.data[field])))
                 candidates = [found] if found is not None else []
@@ -400,8 +413,7 @@ class Processor:
             value = source.data.get(mine)
             if value in (None, ""):
                 continue
-            found_all = await self._call(dst_spec.connection, dst.find(dst_spec.entity, {theirs: value}))
-            candidates = found_all if len(found_all) == 1 else []  # ambiguous matches link nothing
+            candidates = await self._lookup(spec, target_side, theirs, value, unique=True)
         for candidate in candidates:
             if candidate.deleted or _linked_elsewhere(spec, target_side, candidate, source.id):
                 continue
@@ -409,6 +421,29 @@ class Processor:
             if existing is None or existing.id_on(origin) in (None, source.id):
                 return candidate
         return None
+
+    async def _lookup(self, spec: SyncSpec, side: Side, field: str, value: Any, *, unique: bool) -> list[Record]:
+        """Records of `side` whose `field` equals `value`; with `unique`, none unless exactly one does.
+
+        During an initial load the side's match index answers without a request, and only a hit is read.
+        """
+        side_spec = spec.side(side)
+        connector = self.connectors[side_spec.connection]
+        index = self.indexes.get((spec.name, side))
+        if index is None or not index.covers(field):
+            found = await self._call(side_spec.connection, connector.find(side_spec.entity, {field: value}))
+            return found if not unique or len(found) == 1 else []  # ambiguous matches link nothing
+        ids = index.ids(field, value)
+        if unique and len(ids) != 1:
+            return []
+        found = []
+        for record_id in ids:
+            record = await self._call(
+                side_spec.connection, connector.get(side_spec.entity, record_id, **side_spec.options)
+            )
+            if record is not None:
+                found.append(record)
+        return found if not unique or len(found) == 1 else []
 
     def _resolve_conflict(self, spec: SyncSpec, origin: Side, source: Record, target: Record) -> str:
         policy = spec.conflicts

@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ferry.connectors.contract import Connector
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.intake import Poller, WebhookReceiver
+from ferry.engine.matchindex import MatchIndex
 from ferry.engine.processor import Processor
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import SyncSpec
-from ferry.engine.store.base import SIDES, Claim
+from ferry.engine.store.base import SIDES, Claim, Side
 from ferry.engine.store.sqlite import SqliteStore
 
 log = logging.getLogger("ferry.engine")
@@ -65,6 +66,31 @@ class Engine:
 
     def wake(self) -> None:
         self._wake.set()
+
+    # --- initial load ---------------------------------------------------------------------------
+
+    async def read_all(self, on_page: Callable[[Poller, int], None] | None = None) -> int:
+        """Read every record of every polled side again into the inbox; return how many were read.
+
+        Each full read also fills a match index of that side (`engine/matchindex.py`), so the records
+        settled next find their existing twins without a look-up request each. The indexes serve
+        until the engine stops; call this before `start_workers` for the whole load to use them.
+        """
+        for name in self.syncs:
+            await self.store.clear_cursors(name)
+        total = 0
+        for poller in self.pollers:
+            fields = _match_fields(poller.spec, poller.side)
+            index = MatchIndex(fields) if fields else None
+
+            def page(n: int, poller: Poller = poller) -> None:
+                if on_page is not None:
+                    on_page(poller, n)
+
+            total += await poller.poll_once(page, index.add if index is not None else None)
+            if index is not None:
+                self.processor.indexes[(poller.spec.name, poller.side)] = index
+        return total
 
     # --- workers ----------------------------------------------------------------------------------
 
@@ -141,3 +167,12 @@ class Engine:
         self._wake.set()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        self.processor.indexes.clear()  # a snapshot of the load that ended; live running asks the systems
+
+
+def _match_fields(spec: SyncSpec, side: Side) -> set[str]:
+    """The fields of `side` that finding an existing twin compares: match fields and the link field."""
+    fields = {rule.left if side == "left" else rule.right for rule in spec.match}
+    if spec.link_field is not None and spec.link_field[0] == side:
+        fields.add(spec.link_field[1])
+    return fields

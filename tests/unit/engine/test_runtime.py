@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +12,7 @@ from starlette.applications import Starlette
 from ferry.core.errors import AuthError, ValidationError
 from ferry.core.records import ChangeNotice
 from ferry.engine.runtime import Engine
-from ferry.engine.spec import SideSpec, SyncSpec
+from ferry.engine.spec import MatchRule, SideSpec, SyncSpec
 from ferry.engine.store import SqliteStore
 from tests.unit.engine.fakes import FakeSystem, Rename
 
@@ -43,7 +44,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await s.close()
 
 
-def make_engine(store: SqliteStore) -> tuple[Engine, FakeSystem, FakeSystem]:
+def make_engine(store: SqliteStore, **spec: Any) -> tuple[Engine, FakeSystem, FakeSystem]:
     left, right = FakeSystem("L"), FakeSystem("R")
     left.webhooks = SignedHooks()
     spec = SyncSpec(
@@ -55,6 +56,7 @@ def make_engine(store: SqliteStore) -> tuple[Engine, FakeSystem, FakeSystem]:
             "right": Rename("r2l", {"CompanyName": "name"}),
         },
         link_field=("right", "ExternalID"),
+        **spec,
     )
     engine = Engine(store, [spec], {"crm": left, "erp": right}, workers=2, webhook_secrets={"crm": "s3cret"})
     return engine, left, right
@@ -153,3 +155,32 @@ async def test_an_unexpected_failure_is_retried_and_the_worker_lives_on(store: S
     assert sorted(r["CompanyName"] for r in right.rows.values()) == ["Second", "Survivor"]  # no duplicate
     link = await store.link("customers", "left", record_id)
     assert link is not None and link.right_id is not None
+
+
+async def test_an_initial_load_matches_existing_twins_from_its_read_without_look_ups(store: SqliteStore) -> None:
+    engine, left, right = make_engine(store, match=(MatchRule("name", "CompanyName"),))
+    for n in range(20):
+        left.put({"name": f"Company {n}"})
+    for n in range(5):  # already in the other system, not yet linked
+        right.put({"CompanyName": f"company {n} "})  # case and spaces differ, as typed by a person
+    finds: list[object] = []
+    for system in (left, right):
+        real = system.find
+
+        async def counted(entity: str, match: Mapping[str, object], real: Any = real) -> Any:
+            finds.append(match)
+            return await real(entity, match)
+
+        system.find = counted  # type: ignore[method-assign]
+
+    assert await engine.read_all() == 25
+    engine.start_workers()
+    async with asyncio.timeout(10):
+        await engine.drain()
+    await engine.stop()
+
+    assert finds == []  # every twin was looked for in the read's index
+    assert len(left.rows) == 20 and len(right.rows) == 20  # five matched, fifteen created, none doubled
+    links = await store.links("customers")
+    assert len({link.left_id for link in links}) == len({link.right_id for link in links}) == 20
+    assert engine.processor.indexes == {}  # live running asks the systems again
