@@ -83,6 +83,8 @@ class Reader:
         position = Cursor.decode(cursor) if cursor else None
         if position is None:
             path, params = entity, self._params(catalog, table, opts, expand=False)
+            if opts.follow_up:  # the follow-up reads the rows in full: here only which rows changed
+                params["$select"] = table.primary_id
         else:
             path, params = position.link, None
         response = await self.client.request("GET", path, params=params, headers=headers, ok=(400,))
