@@ -188,6 +188,7 @@ class _Parser:
         predicate = _compare(prop, op, value)
         if op == "eq" and prop.nav is None and prop.column.name == self.table.primary_id and value is not None:
             _KEYS[predicate] = frozenset({str(value).lower()})
+            _EXACT[predicate] = prop
         return predicate
 
     def string_function(self) -> Predicate:
@@ -388,6 +389,10 @@ def _compare(prop: Prop, op: str, value: Any) -> Predicate:
 _KEYS: weakref.WeakKeyDictionary[Predicate, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
+#: Predicates true exactly for the rows whose primary id (this property) is in their `_KEYS`.
+_EXACT: weakref.WeakKeyDictionary[Predicate, Prop] = weakref.WeakKeyDictionary()
+
+
 def primary_keys(predicate: Predicate) -> frozenset[str] | None:
     """The primary ids a filter is limited to, when it names them (None: it may match any row)."""
     return _KEYS.get(predicate)
@@ -408,10 +413,21 @@ def _and(a: Predicate, b: Predicate) -> Predicate:
 
 
 def _or(a: Predicate, b: Predicate) -> Predicate:
+    ka, kb = _KEYS.get(a), _KEYS.get(b)
+    prop = _EXACT.get(a)
+    if ka is not None and kb is not None and prop is not None and b in _EXACT:
+        # `id eq A or id eq B or ...`: one set look-up per row, not a chain of a hundred comparisons.
+        keys = ka | kb
+
+        def among(rec: dict[str, Any], get: Getter) -> bool:
+            return str(get(rec, prop)).lower() in keys
+
+        _KEYS[among], _EXACT[among] = keys, prop
+        return among
+
     def either(rec: dict[str, Any], get: Getter) -> bool:
         return a(rec, get) or b(rec, get)
 
-    ka, kb = _KEYS.get(a), _KEYS.get(b)
     if ka is not None and kb is not None:
         _KEYS[either] = ka | kb
     return either
