@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Harness
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import Harness, Systems, eventually, live, polled
 
 
 async def test_initial_load_pairs_existing_records_and_creates_the_rest(harness: Harness) -> None:
@@ -61,3 +64,24 @@ async def test_a_deleted_account_deactivates_its_customer(harness: Harness) -> N
     await harness.sync()
     [customer] = [c for c in await harness.customers(include_inactive=True) if c["ExternalID"] == account["accountid"]]
     assert customer["Status"] == "Inactive"
+
+
+async def test_a_first_run_pairs_what_exists_through_its_read_then_asks_the_systems(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "seed", systems) as seed:  # only to reach the systems' APIs
+        twin = next(a for a in await seed.accounts() if a["emailaddress1"])
+        typed = {"CompanyName": twin["name"], "Email": twin["emailaddress1"].upper(), "Currency": "USD"}
+        made = (await seed.tims.post("customers", json=typed)).json()
+
+    async with live(tmp_path / "project", systems) as h:
+        # `ferry run` on a project that never ran reads both sides whole before settling anything.
+        assert {p.side for p in h.engine.pollers if p.seen} == {"left", "right"}
+        assert h.engine.processor.indexes  # ...and pairs the records through those reads
+
+        async def linked() -> dict[str, Any] | None:
+            found = (await h.tims.get("customers", params={"ExternalID": twin["accountid"]})).json()["data"]
+            return found[0] if found and not h.engine.processor.indexes else None
+
+        customer = await eventually(linked, within=60)
+        assert customer["CustomerID"] == made["CustomerID"]  # the customer typed in TIMS, not a new one

@@ -69,17 +69,18 @@ class Engine:
 
     # --- initial load ---------------------------------------------------------------------------
 
-    async def read_all(self, on_page: Callable[[Poller, int], None] | None = None) -> int:
-        """Read every record of every polled side again into the inbox; return how many were read.
+    async def read_all(
+        self, on_page: Callable[[Poller, int], None] | None = None, *, pollers: Sequence[Poller] | None = None
+    ) -> int:
+        """Read every record of each polled side (all, or `pollers`) into the inbox; return how many.
 
         Each full read also fills a match index of that side (`engine/matchindex.py`), so the records
-        settled next find their existing twins without a look-up request each. The indexes serve
-        until the engine stops; call this before `start_workers` for the whole load to use them.
+        settled next find their existing twins without a look-up request each. Call this before
+        `start_workers` for the whole load to use the indexes; they serve until `forget_indexes`.
         """
-        for name in self.syncs:
-            await self.store.clear_cursors(name)
         total = 0
-        for poller in self.pollers:
+        for poller in self.pollers if pollers is None else pollers:
+            await self.store.set_cursor(poller.spec.name, poller.side, None)
             fields = _match_fields(poller.spec, poller.side)
             index = MatchIndex(fields) if fields else None
 
@@ -91,6 +92,22 @@ class Engine:
             if index is not None:
                 self.processor.indexes[(poller.spec.name, poller.side)] = index
         return total
+
+    async def forget_indexes(self, *, when_settled: bool = True, within: float = 600.0) -> None:
+        """Drop the initial load's match indexes once its records are settled (or `within` seconds).
+
+        An index is a snapshot: a record typed into a system after the read is not in it. Live running
+        therefore asks the systems, and the snapshot serves only while the load it was read for settles.
+        """
+        if when_settled:
+            drained = asyncio.ensure_future(self.drain())
+            stopping = asyncio.ensure_future(self._stop.wait())
+            try:
+                await asyncio.wait({drained, stopping}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                drained.cancel()
+                stopping.cancel()
+        self.processor.indexes.clear()
 
     # --- workers ----------------------------------------------------------------------------------
 
@@ -167,7 +184,7 @@ class Engine:
         self._wake.set()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
-        self.processor.indexes.clear()  # a snapshot of the load that ended; live running asks the systems
+        self.processor.indexes.clear()
 
 
 def _match_fields(spec: SyncSpec, side: Side) -> set[str]:

@@ -15,6 +15,7 @@ import uvicorn
 
 from ferry.api import control_app
 from ferry.core.errors import ConfigError, FerryError
+from ferry.engine.intake import Poller
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.runtime import Engine
 from ferry.run.assemble import Assembly
@@ -101,21 +102,39 @@ class Runner:
                 if serving.done():
                     serving.result()
                 await asyncio.sleep(0.01)
-            self.engine.start_workers()
             await self.subscribe()
-            for poller in self.engine.pollers:
-                interval = self.assembly.poll_seconds.get(poller.spec.name)
-                if interval is not None or poller.spec.side(poller.side).connection not in self.subscriptions:
-                    # Without webhooks a side must be polled; with them, polling catches what was missed.
-                    self.engine.tasks.append(
-                        asyncio.create_task(poller.run(interval or 60.0, self.engine.stopping), name="ferry-poller")
-                    )
+            polled = [p for p in self.engine.pollers if self._polls(p)]
+            store = self.assembly.store
+            first = [p for p in polled if await store.get_cursor(p.spec.name, p.side) is None]
+            if first:
+                await self._read_first(first)
+            self.engine.start_workers()
+            for poller in polled:
+                interval = self.assembly.poll_seconds.get(poller.spec.name) or 60.0
+                self.engine.tasks.append(
+                    asyncio.create_task(poller.run(interval, self.engine.stopping), name="ferry-poller")
+                )
             yield self
         finally:
             await self.engine.stop()
             self.server.should_exit = True
             await serving
             sock.close()
+
+    def _polls(self, poller: Poller) -> bool:
+        """Without webhooks a side must be polled; with them, polling (if configured) catches what was missed."""
+        interval = self.assembly.poll_seconds.get(poller.spec.name)
+        return interval is not None or poller.spec.side(poller.side).connection not in self.subscriptions
+
+    async def _read_first(self, pollers: list[Poller]) -> None:
+        """Read sides never read before (a first run, or a sync new to the project) whole, before any
+        record settles, so their records are paired through the read's match index, not a look-up each."""
+        log.info("first run: reading every record of %s", ", ".join(f"{p.spec.name} {p.side}" for p in pollers))
+        try:
+            await self.engine.read_all(pollers=pollers)
+        except FerryError as exc:  # a system down at start: polling reads on from where this stopped
+            log.warning("the first read did not finish (%s); polling will carry on with it", exc.message)
+        self.engine.tasks.append(asyncio.create_task(self.engine.forget_indexes(), name="ferry-indexes"))
 
     async def run_until_signalled(self) -> None:
         stop = asyncio.Event()
