@@ -50,10 +50,12 @@ def make_project(
     poll_seconds: int | None = 60,
     webhooks: bool = True,
     conflicts: str = "{policy: newest_wins}",
+    syncs: tuple[str, ...] = ("customers",),
 ) -> Project:
     """The `dynamics365-tims` template, pointed at these sandboxes (and, for tests, paced faster).
 
-    `poll_seconds`, `webhooks` and `conflicts` replace the template's trigger and conflict policy.
+    Only the template's `syncs` are kept (each test runs the ones it is about). `poll_seconds`,
+    `webhooks` and `conflicts` replace the trigger and conflict policy of every one kept.
     A project already made in `root` is loaded as it is (to run it again after a stop).
     """
     if (root / "ferry.yaml").exists():
@@ -63,12 +65,14 @@ def make_project(
     template_tail = (
         "    conflicts:\n      policy: newest_wins\n    trigger:\n      webhooks: true\n      poll_seconds: 60\n"
     )
-    assert text.endswith(template_tail), "the template's conflicts and trigger moved; update make_project"
+    head, _, rest = text.partition("syncs:\n")
+    blocks = ["  - name: " + b for b in rest.split("  - name: ") if b]
+    assert {b.split()[2] for b in blocks} >= set(syncs), "the template lacks a sync this test asks for"
+    text = head + "syncs:\n" + "".join(b for b in blocks if b.split()[2] in syncs)
+    assert template_tail in text, "the template's conflicts and trigger moved; update make_project"
     poll = "null" if poll_seconds is None else str(poll_seconds)
-    text = text.removesuffix(template_tail) + (
-        f"    conflicts: {conflicts}\n    trigger:\n"
-        f"      webhooks: {str(webhooks).lower()}\n      poll_seconds: {poll}\n"
-    )
+    trigger = f"    trigger:\n      webhooks: {str(webhooks).lower()}\n      poll_seconds: {poll}\n"
+    text = text.replace(template_tail, f"    conflicts: {conflicts}\n{trigger}")
     text = text.replace("http://127.0.0.1:7071", systems.d365_url).replace("http://127.0.0.1:7072", systems.tims_url)
     if fast:
         text = text.replace(

@@ -19,8 +19,9 @@ from typing import Any
 from ferry.connectors.dynamics365.client import DataverseClient, prefer
 from ferry.connectors.dynamics365.cursors import Cursor
 from ferry.connectors.dynamics365.entities import Catalog, Table
-from ferry.connectors.dynamics365.errors import error_for, is_delta_expired, is_missing_row
-from ferry.connectors.dynamics365.query import any_of, equals, literal, version_of
+from ferry.connectors.dynamics365.errors import error_for, is_delta_expired
+from ferry.connectors.dynamics365.gets import GetBatcher, is_guid
+from ferry.connectors.dynamics365.query import any_of, equals, version_of
 from ferry.core.errors import ConfigError, CursorExpiredError
 from ferry.core.records import Page, Record
 
@@ -67,6 +68,7 @@ class Reader:
         self.client = client
         self._catalog = catalog
         self.page_size = page_size
+        self._gets = GetBatcher(max_ids=IDS_PER_QUERY)
 
     # --- change tracking ---------------------------------------------------------------------------
 
@@ -136,20 +138,13 @@ class Reader:
     # --- one row, matching rows ----------------------------------------------------------------------
 
     async def get(self, entity: str, record_id: str, opts: ReadOptions) -> Record | None:
+        """One row, read together with the others asked for at the same moment (`gets.py`)."""
+        if not is_guid(record_id):
+            return None  # no row has such an id; asking would fail the whole query it joins
         catalog = await self._catalog()
         table = catalog.table(entity)
-        params = self._params(catalog, table, opts, expand=True)
-        if opts.filter:
-            params["$filter"] = f"({opts.filter}) and {table.primary_id} eq {literal(record_id, 'Edm.Guid')}"
-            rows = await self._all(table, entity, params)
-            return rows[0] if rows else None
-        path = f"{entity}({literal(record_id, 'Edm.Guid')})"
-        response = await self.client.request("GET", path, params=params, ok=(404,))
-        if response.status == 404:
-            if is_missing_row(response):
-                return None
-            raise error_for(response, entity=entity)
-        return self._record(table, response.json())
+        key = (table.set_name, opts.select, tuple(opts.expand.items()), opts.filter)
+        return await self._gets.get(key, record_id, lambda ids: self._by_ids(catalog, table, ids, opts))
 
     async def find(self, entity: str, match: Mapping[str, Any], opts: ReadOptions) -> list[Record]:
         catalog = await self._catalog()

@@ -151,12 +151,14 @@ class Seeder:
                 },
             )
             self.currency[code] = Ref("transactioncurrency", row_id)
-        schedule = seeded_id(self.seed, "uomschedule", "default")
+        # Units are an organisation's configuration, not its data: their ids stay the same whatever
+        # the seed, so a project can name them (a real organisation's are found with GET /uoms).
+        schedule = seeded_id(0, "uomschedule", "default")
         self.put("uomschedule", {"uomscheduleid": schedule, "name": "Default Unit", "baseuomname": "Primary Unit"})
         self.schedule = Ref("uomschedule", schedule)
         self.units: dict[str, Ref] = {}
         for code, name in UNITS.items():
-            row_id = seeded_id(self.seed, "uom", code)
+            row_id = seeded_id(0, "uom", code)
             self.put(
                 "uom",
                 {
