@@ -27,6 +27,7 @@ from ferry.core.errors import (
     NotFoundError,
     PermanentError,
     TransientError,
+    ValidationError,
 )
 from ferry.core.records import Record, WriteKind, WriteOp
 from ferry.engine.batcher import WriteBatcher
@@ -35,8 +36,10 @@ from ferry.engine.fingerprint import changes, fingerprint
 from ferry.engine.matchindex import MatchIndex
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import SyncSpec
-from ferry.engine.store.base import AuditEntry, Claim, Link, Side, other
+from ferry.engine.store.base import AuditEntry, Claim, Link, NewEvent, Side, other
 from ferry.engine.store.sqlite import SqliteStore
+from ferry.engine.twins import DependencyMissing, Twins
+from ferry.mapping.library.twin import TWINS
 
 log = logging.getLogger("ferry.engine")
 T = TypeVar("T")
@@ -102,6 +105,8 @@ class Processor:
             outcome = await self._settle(spec, claim)
         except _Failed as failed:
             outcome = await self._failed(claim, failed.connection, failed.error)
+        except DependencyMissing as waiting:
+            outcome = await self._wait_for(claim, waiting)
         except FerryError as exc:  # a mapping or configuration failure for this record
             outcome = await self._dead(claim, exc)
         return self._count(outcome)
@@ -129,6 +134,25 @@ class Processor:
             await self.store.retry(claim, delay=self.retry.delay(claim.attempts, retry_after), error=error.message)
             return "retry"
         return await self._dead(claim, error)
+
+    async def _wait_for(self, claim: Claim, waiting: DependencyMissing) -> str:
+        """Ask for the records it needs to be synced, and try this one again later (or give up, saying why)."""
+        if claim.attempts >= self.retry.max_attempts:
+            return await self._dead(claim, waiting)
+        await self.store.enqueue(
+            [
+                NewEvent(
+                    need.sync,
+                    need.side,
+                    need.record_id,
+                    source="dependency",
+                    event_id=f"needed-by:{claim.sync}:{claim.side}:{claim.record_id}",
+                )
+                for need in waiting.needed
+            ]
+        )
+        await self.store.retry(claim, delay=self.retry.delay(claim.attempts), error=waiting.message)
+        return "waiting"
 
     async def _dead(self, claim: Claim, error: FerryError) -> str:
         payload = claim.latest.payload
@@ -314,7 +338,7 @@ class Processor:
             "source_id": source.id,
             "target_id": target.id if target else None,
         }
-        payload = spec.maps[origin].apply(dict(source.data), context=context, creating=target is None)
+        payload = await self._map(spec, origin, source, context, creating=target is None)
         written = fingerprint(payload)
         link = link or Link(spec.name, None, None)
         _set_id(link, origin, source.id)
@@ -379,6 +403,26 @@ class Processor:
             ],
         )
         return action
+
+    async def _map(
+        self, spec: SyncSpec, origin: Side, source: Record, context: dict[str, Any], *, creating: bool
+    ) -> dict[str, Any]:
+        """Apply the mapping; with `twin()` references, a first pass learns which twins it needs."""
+        twins = Twins(self.syncs, spec.side(origin).connection)
+        mapping, data = spec.maps[origin], dict(source.data)
+        context = {**context, TWINS: twins}
+        try:
+            payload = mapping.apply(data, context=context, creating=creating)
+        except ValidationError:
+            if not twins.unresolved:
+                raise
+            payload = {}  # a required field was a twin not read yet: mapped again below
+        if not twins.unresolved:
+            return payload
+        await twins.resolve(self.store)
+        if missing := twins.missing():
+            raise DependencyMissing(missing, spec.side(other(origin)).connection)
+        return mapping.apply(data, context=context, creating=creating)
 
     async def _write_back_link(self, spec: SyncSpec, origin: Side, source: Record, twin_id: str, link: Link) -> None:
         """Store the twin's id in the origin record's link field (e.g. TIMS `ExternalID`) if it is not there."""

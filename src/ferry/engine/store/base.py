@@ -31,7 +31,8 @@ class NewEvent:
     version: str | None = None
     #: The record's data when the notification carried it (kept so a fetch can be skipped or audited).
     payload: dict[str, Any] | None = None
-    source: Literal["webhook", "poll", "initial", "replay"] = "poll"
+    #: What brought it: a webhook, a poll, an initial load, a replay, or another record that needs it.
+    source: Literal["webhook", "poll", "initial", "replay", "dependency"] = "poll"
     #: The system's own event id, used to collapse redeliveries that carry no version.
     event_id: str | None = None
     occurred_at: datetime | None = None

@@ -1,0 +1,46 @@
+"""Cross-references between syncs: twin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ferry.mapping.nodes import Literal
+from ferry.mapping.registry import CallSite, Evaluator, Example, special_form
+
+#: Where the engine puts its resolver in the context: `(sync, id) -> twin id or None`. Not a name an
+#: expression can read (`context.<name>` names are checked), so only `twin()` reaches it.
+TWINS = "__twins__"
+
+
+@special_form(
+    "twin",
+    category="lookup",
+    signature="twin('sync', id)",
+    min_args=2,
+    max_args=2,
+    example=Example("twin('vendors', _msdyn_vendor_value)", None, {"_msdyn_vendor_value": None}),
+)
+def twin(site: CallSite) -> Evaluator:
+    """The id, in the target system, of the record that sync `sync` keeps in step with record `id` of
+    the source system: how an order names its customer, a line its item, a purchase order its vendor.
+    When that record is not in the target yet, the engine syncs it first and the record being mapped
+    waits for it (then fails with the reason, if it never arrives). A null `id` gives null. Outside
+    the engine (a mapping tried on its own) it gives null."""
+    sync_node, _ = site.nodes
+    if not isinstance(sync_node, Literal) or not isinstance(sync_node.value, str):
+        site.report("the first argument of twin() must be a sync name in quotes", sync_node, "twin('vendors', id)")
+        return _null
+    sync, key = sync_node.value, site.args[1]
+
+    def evaluate(record: dict[str, Any], context: dict[str, Any]) -> Any:
+        value = key(record, context)
+        resolve = context.get(TWINS)
+        if value is None or resolve is None:
+            return None
+        return resolve(sync, str(value))
+
+    return evaluate
+
+
+def _null(record: dict[str, Any], context: dict[str, Any]) -> None:
+    return None
