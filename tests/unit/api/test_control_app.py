@@ -1,22 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
-import pytest
 
 from ferry.api import control_app
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store import AuditEntry, Link, NewEvent, SqliteStore
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "s.db")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def client(store: SqliteStore, breakers: dict[str, CircuitBreaker] | None = None) -> httpx.AsyncClient:

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -51,14 +49,6 @@ class Rig:
             for claim in claims:
                 outcomes.append(await self.processor.process(claim))
         return outcomes
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "s.db")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def test_a_new_record_is_created_on_the_other_side_and_linked(store: SqliteStore) -> None:

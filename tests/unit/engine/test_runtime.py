@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from ferry.core.errors import AuthError, ValidationError
@@ -34,14 +32,6 @@ class SignedHooks:
         if given != secret:
             raise AuthError("wrong secret")
         return [ChangeNotice("things", record_id, version=None, event_id=headers.get("x-event"))]
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "s.db")
-    await s.open()
-    yield s
-    await s.close()
 
 
 def make_engine(store: SqliteStore, **spec: Any) -> tuple[Engine, FakeSystem, FakeSystem]:

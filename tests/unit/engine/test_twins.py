@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from ferry.engine.processor import Processor
 from ferry.engine.retry import RetryPolicy
@@ -64,14 +60,6 @@ class Rig:
             for claim in claims:
                 outcomes.append(f"{claim.sync}:{await self.processor.process(claim)}")
         return outcomes
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "s.db")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def test_an_order_names_its_vendor_by_the_target_systems_id(store: SqliteStore) -> None:
