@@ -48,6 +48,8 @@ class Compiler:
         self.functions = registry()
         #: Each source path read, with the node that reads it and where to report a problem with it.
         self.reads: list[tuple[tuple[str, ...], Node, Report]] = []
+        #: Paths read of `context.parent` (inside a list: the record's own fields).
+        self.parent_reads: list[tuple[str, ...]] = []
 
     def compile(self, node: Node) -> Evaluator:
         method: Callable[[Any], Evaluator] = getattr(self, f"_{type(node).__name__.lower()}")
@@ -64,6 +66,8 @@ class Compiler:
                 hint = suggest(keys[0], sorted(CONTEXT_NAMES)) or "known: " + ", ".join(sorted(CONTEXT_NAMES))
                 self.report(f"unknown context value 'context.{keys[0]}'", node, hint)
                 return _null
+            if keys[0] == "parent" and len(keys) > 1:
+                self.parent_reads.append(keys[1:])
             return _getter(keys, from_context=True)
         self.reads.append((keys, node, self.report))
         return _getter(keys, from_context=False)

@@ -12,16 +12,16 @@ from ferry.core.problems import Problem, ProblemsError
 from ferry.mapping.compiler import Compiler, constant, suggest
 from ferry.mapping.lexer import ExpressionSyntaxError
 from ferry.mapping.lookups import LookupTable
-from ferry.mapping.mapping import FieldPlan, IfNull, Mapping, ObjectPlan
+from ferry.mapping.mapping import FieldPlan, IfNull, ListPlan, Mapping, ObjectPlan
 from ferry.mapping.nodes import Node
 from ferry.mapping.parser import parse
 from ferry.mapping.paths import PathError, join_path, split_path
 from ferry.mapping.registry import Evaluator
 from ferry.mapping.source import Document, Loc, YamlSyntaxError, parse_yaml
-from ferry.mapping.spec import FieldSpec, LookupSpec, MappingSpec, ObjectSpec
+from ferry.mapping.spec import FieldSpec, ListSpec, LookupSpec, MappingSpec, ObjectSpec
 from ferry.mapping.values import as_decimal
 
-_MODELS: dict[str, type[Any]] = {"lookups": LookupSpec, "objects": ObjectSpec, "fields": FieldSpec}
+_MODELS: dict[str, type[Any]] = {"lookups": LookupSpec, "objects": ObjectSpec, "fields": FieldSpec, "lists": ListSpec}
 
 
 def load(path: Path, *, source_fields: Collection[str] | None = None) -> Mapping:
@@ -208,15 +208,12 @@ class _Loader:
         root = ObjectPlan("", "")
         objects: dict[tuple[str, ...], ObjectPlan] = {(): root}
         leaves: dict[tuple[str, ...], str] = {}
-        for key, entry in spec.fields.items():
-            parts = self.target(("fields", key), key)
-            if parts is None:
-                continue
-            parent = self.parent(parts, objects, leaves, key)
-            if parent is None:
-                continue
-            leaves[parts] = key
-            parent.items.append(self.field(compiler, spec, parts, key, entry))
+        self.tree(compiler, spec, spec.fields, ("fields",), objects, leaves)
+        parent_reads: list[tuple[str, ...]] = []
+        for key, listed in spec.lists.items():
+            listing = self.list(compiler, spec, key, listed, objects, leaves, parent_reads)
+            if listing is not None:
+                root.items.append(listing)
         for key, obj in spec.objects.items():
             parts = self.target(("objects", key), key)
             if parts is None:
@@ -239,9 +236,71 @@ class _Loader:
         return Mapping(
             spec.name or self.default_name,
             root,
-            frozenset(join_path(keys) for keys, _, _ in compiler.reads),
+            frozenset(join_path(keys) for keys in [*(k for k, _, _ in compiler.reads), *parent_reads]),
             frozenset(join_path(parts) for parts in leaves),
         )
+
+    def tree(
+        self,
+        compiler: Compiler,
+        spec: MappingSpec,
+        fields: dict[str, Any],
+        loc: Loc,
+        objects: dict[tuple[str, ...], ObjectPlan],
+        leaves: dict[tuple[str, ...], str],
+    ) -> None:
+        """Compile `fields` into the object tree rooted at `objects[()]`."""
+        for key, entry in fields.items():
+            parts = self.target((*loc, key), key)
+            if parts is None:
+                continue
+            parent = self.parent(parts, objects, leaves, key, loc)
+            if parent is None:
+                continue
+            leaves[parts] = key
+            parent.items.append(self.field(compiler, spec, parts, key, entry, loc))
+
+    def list(
+        self,
+        compiler: Compiler,
+        spec: MappingSpec,
+        key: str,
+        listed: ListSpec,
+        objects: dict[tuple[str, ...], ObjectPlan],
+        leaves: dict[tuple[str, ...], str],
+        parent_reads: list[tuple[str, ...]],
+    ) -> ListPlan | None:
+        """A target list: its source read like any field, its items compiled on their own."""
+        loc: Loc = ("lists", key)
+        parts = self.target(loc, key)
+        if parts is None:
+            return None
+        if len(parts) != 1 or parts in leaves or parts in objects:
+            self.problems.append(
+                self.doc.problem(loc, f"{key!r} is a list, so it must be a top-level name not written elsewhere", None)
+            )
+            return None
+        leaves[parts] = key
+        source = self.expression(compiler, (*loc, "from"), listed.from_)
+        when = None if listed.when is None else self.expression(compiler, (*loc, "when"), listed.when)
+        # The items' expressions read the source item, not the record: their own compiler, so their
+        # reads are not checked against, nor selected as, the record's fields.
+        items = Compiler(compiler.lookups, self.reporter(loc, ""))
+        item_root = ObjectPlan("", join_path(parts))
+        item_objects: dict[tuple[str, ...], ObjectPlan] = {(): item_root}
+        item_leaves: dict[tuple[str, ...], str] = {}
+        item_spec = spec.model_copy(update={"if_null": listed.if_null or spec.if_null, "objects": {}})
+        self.tree(items, item_spec, listed.fields, (*loc, "fields"), item_objects, item_leaves)
+        try:
+            prefix = split_path(listed.from_)  # a plain path: its items' fields are read as part of it
+        except PathError:
+            prefix = None
+        for keys, _, _ in items.reads:
+            if prefix is not None:
+                parent_reads.append((*prefix, *keys))
+        parent_reads.extend(items.parent_reads)
+        leaves.update({(parts[0], *p): f"{key}.{v}" for p, v in item_leaves.items()})
+        return ListPlan(parts[0], join_path(parts), source, item_root, when, listed.create_only)
 
     def target(self, loc: Loc, key: str) -> tuple[str, ...] | None:
         try:
@@ -256,12 +315,11 @@ class _Loader:
         objects: dict[tuple[str, ...], ObjectPlan],
         leaves: dict[tuple[str, ...], str],
         key: str,
+        loc: Loc = ("fields",),
     ) -> ObjectPlan | None:
         if parts in leaves or parts in objects:
             other = leaves.get(parts) or join_path(parts)
-            self.problems.append(
-                self.doc.problem(("fields", key), f"{key!r} is written twice (also as {other!r})", None)
-            )
+            self.problems.append(self.doc.problem((*loc, key), f"{key!r} is written twice (also as {other!r})", None))
             return None
         node = objects[()]
         for depth in range(1, len(parts)):
@@ -269,7 +327,7 @@ class _Loader:
             if prefix in leaves:
                 self.problems.append(
                     self.doc.problem(
-                        ("fields", key),
+                        (*loc, key),
                         f"{leaves[prefix]!r} is a field, so {key!r} cannot be written inside it",
                         "write the object field by field, or as one value, not both",
                     )
@@ -283,21 +341,28 @@ class _Loader:
             node = child
         return node
 
-    def field(self, compiler: Compiler, spec: MappingSpec, parts: tuple[str, ...], key: str, entry: Any) -> FieldPlan:
+    def field(
+        self,
+        compiler: Compiler,
+        spec: MappingSpec,
+        parts: tuple[str, ...],
+        key: str,
+        entry: Any,
+        loc: Loc = ("fields",),
+    ) -> FieldPlan:
         if_null = self.inherited_if_null(spec, parts)
         path = join_path(parts)
+        at = (*loc, key)
         if not isinstance(entry, FieldSpec):
             text = entry if isinstance(entry, str) else repr(entry)
-            return FieldPlan(
-                parts[-1], path, self.value(compiler, ("fields", key), entry), None, if_null, None, False, text
-            )
+            return FieldPlan(parts[-1], path, self.value(compiler, at, entry), None, if_null, None, False, text)
         if "const" in entry.model_fields_set:
             value, text = constant(_exact(entry.const)), repr(entry.const)
         else:
             assert entry.value is not None
-            value, text = self.expression(compiler, ("fields", key, "value"), entry.value), entry.value
-        default = None if entry.default is None else self.value(compiler, ("fields", key, "default"), entry.default)
-        when = None if entry.when is None else self.expression(compiler, ("fields", key, "when"), entry.when)
+            value, text = self.expression(compiler, (*at, "value"), entry.value), entry.value
+        default = None if entry.default is None else self.value(compiler, (*at, "default"), entry.default)
+        when = None if entry.when is None else self.expression(compiler, (*at, "when"), entry.when)
         return FieldPlan(parts[-1], path, value, default, entry.if_null or if_null, when, entry.create_only, text)
 
     def inherited_if_null(self, spec: MappingSpec, parts: tuple[str, ...]) -> IfNull:

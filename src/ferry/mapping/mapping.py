@@ -34,10 +34,22 @@ class ObjectPlan:
 
     key: str
     path: str
-    items: list[FieldPlan | ObjectPlan] = field(default_factory=list)
+    items: list[FieldPlan | ObjectPlan | ListPlan] = field(default_factory=list)
     if_empty: IfEmpty = "keep"
     when: Evaluator | None = None
     create_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ListPlan:
+    """A target list: one item object built from each item of the source list."""
+
+    key: str
+    path: str
+    source: Evaluator
+    item: ObjectPlan
+    when: Evaluator | None
+    create_only: bool
 
 
 def _empty(obj: dict[str, Any]) -> bool:
@@ -55,6 +67,11 @@ def _build(
     out: dict[str, Any] = {}
     for item in plan.items:
         if item.create_only and not creating:
+            continue
+        if isinstance(item, ListPlan):
+            built = _build_list(item, record, context, creating, errors)
+            if built is not None:
+                out[item.key] = built
             continue
         if isinstance(item, ObjectPlan):
             try:
@@ -87,6 +104,38 @@ def _build(
             if item.if_null == "fail":
                 required.append(item)
         out[item.key] = value
+    return out
+
+
+def _build_list(
+    plan: ListPlan, record: dict[str, Any], context: dict[str, Any], creating: bool, errors: dict[str, str]
+) -> list[dict[str, Any]] | None:
+    try:
+        if plan.when is not None and not truthy(plan.when(record, context)):
+            return None
+        source = plan.source(record, context)
+    except ApplyError as exc:
+        errors[plan.path] = exc.reason
+        return None
+    if source is None:
+        return None
+    if not isinstance(source, list):
+        errors[plan.path] = f"its source is {type(source).__name__}, not a list"
+        return None
+    out = []
+    for position, element in enumerate(source, start=1):
+        where = f"{plan.path}[{position}]"
+        if not isinstance(element, dict):
+            errors[where] = f"item {position} of the source list is {type(element).__name__}, not an object"
+            continue
+        inner_errors: dict[str, str] = {}
+        required: list[FieldPlan] = []
+        inner = {**context, "parent": record, "position": position}
+        out.append(_build(plan.item, element, inner, creating, inner_errors, required))
+        for path, reason in inner_errors.items():
+            errors[f"{where}.{path}"] = reason
+        for missing in required:
+            errors.setdefault(f"{where}.{missing.path}", f"is required, but {missing.text} is null for this item")
     return out
 
 

@@ -70,7 +70,7 @@ def format_section() -> str:
     schema = MappingSpec.model_json_schema()
     defs = schema.get("$defs", {})
     out: list[str] = []
-    for model in (schema, defs["FieldSpec"], defs["ObjectSpec"], defs["LookupSpec"]):
+    for model in (schema, defs["FieldSpec"], defs["ObjectSpec"], defs["ListSpec"], defs["LookupSpec"]):
         out.append(f"### {model['title']}\n\n{model['description']}\n")
         out.append("| key | type | default | meaning |\n|---|---|---|---|")
         required = set(model.get("required", []))

@@ -133,6 +133,36 @@ class ObjectSpec(BaseModel):
     create_only: bool = Field(False, description="Write the object only when the record is being created.")
 
 
+class ListSpec(BaseModel):
+    """A target list built item by item from a source list (order lines, journal lines)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        title="List",
+        json_schema_extra={
+            "examples": [{"from": "order_lines", "fields": {"LineNo": "context.position", "Quantity": "quantity"}}]
+        },
+    )
+
+    description: str | None = Field(None, description="What the list is, for people.")
+    from_: Expression = Field(
+        alias="from",
+        description="The source list, an expression (`order_lines`, `primarycontactid.addresses`). Each of its "
+        "items is an object; its fields are what the list's field expressions read. A null list writes nothing.",
+    )
+    if_null: IfNull | None = Field(None, description=_IF_NULL + " For the fields of each item.")
+    when: Expression | None = Field(
+        None, description="Write the list only when this expression (on the record) is true."
+    )
+    create_only: bool = Field(False, description="Write the list only when the record is being created.")
+    fields: dict[str, FieldEntry] = Field(
+        min_length=1,
+        description="Each item's target fields, as under the mapping's `fields`, read from the source item. "
+        "`context.parent` is the record the list belongs to and `context.position` the item's number (1, 2...).",
+    )
+
+
 class MappingSpec(BaseModel):
     """A mapping file: how one source record becomes one target payload."""
 
@@ -163,6 +193,10 @@ class MappingSpec(BaseModel):
     lookups: dict[TableName, LookupSpec] = Field(default_factory=dict, description="Lookup tables by name.")
     objects: dict[str, ObjectSpec] = Field(
         default_factory=dict, description="Settings for nested target objects, by path (`primarycontactid`)."
+    )
+    lists: dict[str, ListSpec] = Field(
+        default_factory=dict,
+        description="Target lists (order lines...) by their field name, each built item by item from a source list.",
     )
     fields: dict[str, FieldEntry] = Field(
         min_length=1,
@@ -197,6 +231,12 @@ CONTEXT: tuple[ContextValue, ...] = (
     ContextValue("target_connection", "The name of the target connection in the project.", "'tims'"),
     ContextValue("sync", "The name of the sync the mapping belongs to.", "'customers'"),
     ContextValue("direction", "`left_to_right` or `right_to_left`.", "'left_to_right'"),
+    ContextValue(
+        "parent",
+        "Inside `lists:`, the record the list belongs to (the order, for a line).",
+        "{'ordernumber': 'SO-1001', ...}",
+    ),
+    ContextValue("position", "Inside `lists:`, the item's place in its list: 1, 2, 3...", "1"),
     ContextValue(
         "now",
         "When the change is processed (a UTC date-time); mappings never read a clock themselves.",
