@@ -54,9 +54,17 @@ def changes(desired: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str,
             inner = changes(want, have)
             if inner:
                 diff[key] = want
+        elif isinstance(want, list) and isinstance(have, list) and _objects(want) and _objects(have):
+            # Lines compare item by item, each on the fields ferry writes (the target adds its own).
+            if len(want) != len(have) or any(changes(w, h) for w, h in zip(want, have, strict=True)):
+                diff[key] = want
         elif key not in current:
             if want is not None:
                 diff[key] = want
         elif normalise(want) != normalise(have):
             diff[key] = want
     return diff
+
+
+def _objects(items: list[Any]) -> bool:
+    return all(isinstance(v, Mapping) for v in items)

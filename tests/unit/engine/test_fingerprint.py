@@ -26,3 +26,14 @@ def test_changes_lists_only_what_differs() -> None:
 def test_fields_the_target_does_not_return_are_sent_unless_null() -> None:
     desired = {"primarycontactid@odata.bind": "/contacts(1)", "nothing": None}
     assert changes(desired, {}) == {"primarycontactid@odata.bind": "/contacts(1)"}
+
+
+def test_lines_compare_item_by_item_on_the_fields_written() -> None:
+    from ferry.engine.fingerprint import changes
+
+    want = {"Lines": [{"ItemID": 20001, "Quantity": 2}, {"ItemID": 20002, "Quantity": 1}]}
+    have = {"Lines": [{"LineNo": 1, "ItemID": 20001, "Quantity": 2, "LineTotal": "10.00"},
+                      {"LineNo": 2, "ItemID": 20002, "Quantity": 1, "LineTotal": "5.00"}]}  # fmt: skip
+    assert changes(want, have) == {}  # the target's own fields (LineNo, LineTotal) are not differences
+    assert changes({"Lines": [{"ItemID": 20001, "Quantity": 3}, want["Lines"][1]]}, have) != {}
+    assert changes({"Lines": want["Lines"][:1]}, have) != {}  # a line removed

@@ -52,6 +52,8 @@ class Table:
     primary_id: str
     properties: dict[str, str] = field(default_factory=dict)  # name -> EDM type
     navigations: dict[str, Navigation] = field(default_factory=dict)
+    #: Collection-valued navigation properties (a purchase order's lines): name -> target logical name.
+    collections: dict[str, str] = field(default_factory=dict)
     alternate_keys: tuple[tuple[str, ...], ...] = ()
     change_tracking: bool = False
 
@@ -147,9 +149,12 @@ def _read_type(entity_type: ET.Element, table: Table) -> None:
     for nav in _children(entity_type, "NavigationProperty"):
         target = nav.get("Type", "")
         constraints = _children(nav, "ReferentialConstraint")
-        if target.startswith("Collection(") or not constraints:
-            continue
         name = nav.get("Name", "")
+        if target.startswith("Collection("):
+            table.collections[name] = _type_name(target.removeprefix("Collection(").removesuffix(")"))
+            continue
+        if not constraints:
+            continue
         table.navigations[name] = Navigation(name, _type_name(target), constraints[0].get("Property", ""))
     for note in _children(entity_type, "Annotation"):
         if note.get("Term") == "OData.Community.Keys.V1.AlternateKeys":

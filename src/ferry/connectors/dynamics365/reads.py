@@ -185,14 +185,15 @@ class Reader:
     @staticmethod
     def _expansion(catalog: Catalog, table: Table, nav: str, columns: Sequence[str]) -> str:
         navigation = table.navigations.get(nav)
-        if navigation is None:
-            known = ", ".join(sorted(table.navigations)) or "none"
+        related = navigation.target if navigation is not None else table.collections.get(nav)
+        if related is None:
+            known = ", ".join(sorted([*table.navigations, *table.collections])) or "none"
             raise ConfigError(
-                f"'{nav}' is not a single-valued lookup of {table.set_name}; expandable lookups: {known}."
+                f"'{nav}' is not a lookup or a related collection of {table.set_name}; expandable: {known}."
             )
         if not columns:
             return nav
-        target = catalog.by_logical.get(navigation.target)
+        target = catalog.by_logical.get(related)
         names = [target.wire_name(c) for c in columns] if target else list(columns)
         return f"{nav}($select={','.join(names)})"
 
@@ -219,7 +220,11 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in row.items():
         if key.startswith("@odata."):
             continue
-        out[key] = _clean(value) if isinstance(value, dict) else value
+        if isinstance(value, dict):
+            value = _clean(value)
+        elif isinstance(value, list):  # an expanded collection (a purchase order's lines)
+            value = [_clean(v) if isinstance(v, dict) else v for v in value]
+        out[key] = value
     return out
 
 
