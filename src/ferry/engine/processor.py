@@ -338,6 +338,10 @@ class Processor:
             "source_id": source.id,
             "target_id": target.id if target else None,
         }
+        if spec.maps[origin].skips(dict(source.data), context=context):
+            audit = AuditEntry(spec.name, origin, source.id, "skipped", {"note": "the mapping's skip_when is true"})
+            await self.store.finish(claim, link=None, audit=[audit])
+            return "skipped"
         payload = await self._map(spec, origin, source, context, creating=target is None)
         written = fingerprint(payload)
         link = link or Link(spec.name, None, None)

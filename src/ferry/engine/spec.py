@@ -19,6 +19,8 @@ class RecordMapping(Protocol):
     fields_read: frozenset[str]
     fields_written: frozenset[str]
 
+    def skips(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> bool: ...
+
     def apply(
         self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False
     ) -> dict[str, Any]: ...

@@ -230,6 +230,7 @@ class _Loader:
             plan.create_only = obj.create_only
             if obj.when is not None:
                 plan.when = self.expression(compiler, ("objects", key, "when"), obj.when)
+        skip = None if spec.skip_when is None else self.expression(compiler, ("skip_when",), spec.skip_when)
         self.check_sources(compiler)
         if self.problems:
             return None
@@ -238,6 +239,7 @@ class _Loader:
             root,
             frozenset(join_path(keys) for keys in [*(k for k, _, _ in compiler.reads), *parent_reads]),
             frozenset(join_path(parts) for parts in leaves),
+            skip,
         )
 
     def tree(

@@ -146,15 +146,30 @@ class Mapping:
     dot in it is in backquotes), `fields_written` the target paths it can write.
     """
 
-    __slots__ = ("_root", "fields_read", "fields_written", "name")
+    __slots__ = ("_root", "_skip", "fields_read", "fields_written", "name")
 
     def __init__(
-        self, name: str, root: ObjectPlan, fields_read: frozenset[str], fields_written: frozenset[str]
+        self,
+        name: str,
+        root: ObjectPlan,
+        fields_read: frozenset[str],
+        fields_written: frozenset[str],
+        skip: Evaluator | None = None,
     ) -> None:
         self.name = name
         self.fields_read = fields_read
         self.fields_written = fields_written
         self._root = root
+        self._skip = skip
+
+    def skips(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> bool:
+        """Does the mapping's `skip_when` say this record is not written to the target?"""
+        if self._skip is None:
+            return False
+        try:
+            return truthy(self._skip(record, context or {}))
+        except ApplyError as exc:
+            raise ValidationError(f"mapping {self.name!r}: skip_when failed: {exc.reason}", mapping=self.name) from None
 
     def __repr__(self) -> str:
         return f"<Mapping {self.name!r}: {len(self.fields_read)} fields read, {len(self.fields_written)} written>"

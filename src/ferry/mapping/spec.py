@@ -187,6 +187,12 @@ class MappingSpec(BaseModel):
     description: str | None = Field(None, description="What the mapping does, for people.")
     source: str | None = Field(None, description="What it reads, for people, e.g. `dynamics365 accounts`.")
     target: str | None = Field(None, description="What it writes, for people, e.g. `tims customers`.")
+    skip_when: Expression | None = Field(
+        None,
+        description="Records for which this expression is true are not written to the target (the engine counts "
+        "them as skipped), e.g. `statecode == 2 and context.target_id == null`: a cancelled order never sent is "
+        "not sent now.",
+    )
     if_null: IfNull = Field(
         "write", description=_IF_NULL + " For every field, unless an object or field says otherwise."
     )

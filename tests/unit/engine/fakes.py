@@ -153,6 +153,9 @@ class Rename:
         self.fields_read = frozenset(fields)
         self.fields_written = frozenset([*fields.values(), *([link_to] if link_to else [])])
 
+    def skips(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> bool:
+        return False
+
     def apply(
         self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False
     ) -> dict[str, Any]:

@@ -399,6 +399,7 @@ class Seeder:
                 "ordernumber": f"ORD-{1001 + n:05d}",
                 "name": f"Order for {account['name'].strip()}",
                 "customerid": Ref("account", account["accountid"]),
+                "transactioncurrencyid": account.get("transactioncurrencyid"),  # orders in the customer's currency
                 "pricelevelid": self.price_list,
                 "freightamount": Decimal(self.random.choice((0, 0, 25, 45, 95))),
                 "discountamount": Decimal(0),
