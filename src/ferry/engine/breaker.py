@@ -7,7 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ferry.core.errors import TransientError
+
 State = Literal["closed", "open", "half-open"]
+
+
+class CircuitOpen(TransientError):
+    """The connection's breaker is open; the caller waits without spending an attempt."""
 
 
 @dataclass

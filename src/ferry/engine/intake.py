@@ -15,8 +15,8 @@ from ferry.connectors.contract import Connector
 from ferry.core.errors import AuthError, CursorExpiredError, FerryError, ValidationError
 from ferry.core.records import ChangeNotice, Record
 from ferry.engine.retry import RetryPolicy
-from ferry.engine.spec import SyncSpec
-from ferry.engine.store.base import SIDES, NewEvent, Side
+from ferry.engine.spec import Feed, SyncSpec
+from ferry.engine.store.base import NewEvent, Side
 from ferry.engine.store.sqlite import SqliteStore
 
 log = logging.getLogger("ferry.intake")
@@ -42,7 +42,7 @@ class Poller:
     def __init__(
         self,
         store: SqliteStore,
-        spec: SyncSpec,
+        spec: SyncSpec | Feed,
         side: Side,
         connector: Connector,
         *,
@@ -63,10 +63,13 @@ class Poller:
         self,
         on_page: Callable[[int], None] | None = None,
         on_records: Callable[[Sequence[Record]], None] | None = None,
+        *,
+        discard: bool = False,
     ) -> int:
         """Read every page available now; return how many records were read.
 
         `on_page` hears how many records each page held, `on_records` sees them (once persisted).
+        With `discard`, only the cursor moves: what exists now is passed over (a workflow's history).
         """
         side = self.spec.side(self.side)
         cursor = await self.store.get_cursor(self.spec.name, self.side)
@@ -82,9 +85,9 @@ class Poller:
                 log.warning("read cursor of %s %s expired; reading everything again", self.spec.name, self.side)
                 cursor = None
                 continue
-            events = [record_event(self.spec.name, self.side, r, self.source) for r in page.records]
+            events = [] if discard else [record_event(self.spec.name, self.side, r, self.source) for r in page.records]
             await self.store.enqueue(events, cursor=(self.spec.name, self.side, page.cursor))
-            total += len(events)
+            total += len(page.records)
             self.seen += len(events)
             if events:
                 self.wake()
@@ -121,13 +124,15 @@ class WebhookReceiver:
     def __init__(
         self,
         store: SqliteStore,
-        syncs: Sequence[SyncSpec],
+        syncs: Sequence[SyncSpec | Feed],
         connectors: Mapping[str, Connector],
         secrets: Mapping[str, str],
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.syncs = syncs
+        #: Told of every verified delivery (connection, notices), e.g. to wake workflow runs waiting on one.
+        self.observers: list[Callable[[str, Sequence[ChangeNotice]], None]] = []
         self.connectors = connectors
         self.secrets = secrets
         self.wake = wake
@@ -159,6 +164,8 @@ class WebhookReceiver:
             return JSONResponse({"error": exc.message}, status_code=400)
         events = self.events(name, notices)
         await self.store.enqueue(events)
+        for observe in self.observers:
+            observe(name, notices)
         self.received += 1
         if events:
             self.wake()
@@ -168,8 +175,7 @@ class WebhookReceiver:
         events: list[NewEvent] = []
         for notice in notices:
             for spec in self.syncs:
-                for side in SIDES:
-                    s = spec.side(side)
+                for side, s in spec.sides():
                     if s.connection != connection or s.entity != notice.entity:
                         continue
                     payload = notice.record.data if notice.record is not None else None

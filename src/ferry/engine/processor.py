@@ -31,7 +31,7 @@ from ferry.core.errors import (
 )
 from ferry.core.records import Record, WriteKind, WriteOp
 from ferry.engine.batcher import WriteBatcher
-from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.breaker import CircuitBreaker, CircuitOpen
 from ferry.engine.fingerprint import changes, fingerprint
 from ferry.engine.matchindex import MatchIndex
 from ferry.engine.retry import RetryPolicy
@@ -43,10 +43,6 @@ from ferry.mapping.library.twin import TWINS
 
 log = logging.getLogger("ferry.engine")
 T = TypeVar("T")
-
-
-class CircuitOpen(TransientError):
-    """The connection's breaker is open; the record waits without spending an attempt."""
 
 
 class _Failed(Exception):

@@ -12,11 +12,13 @@ from ferry.connectors.contract import Connector
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.intake import Poller, WebhookReceiver
 from ferry.engine.matchindex import MatchIndex
+from ferry.engine.orchestration import WorkflowRunner
 from ferry.engine.processor import Processor
 from ferry.engine.retry import RetryPolicy
-from ferry.engine.spec import SyncSpec
+from ferry.engine.spec import Feed, SideSpec, SyncSpec
 from ferry.engine.store.base import SIDES, Claim, Side
 from ferry.engine.store.sqlite import SqliteStore
+from ferry.workflow.plan import WorkflowPlan
 
 log = logging.getLogger("ferry.engine")
 #: Outcomes worth a line in the log at the default level (the rest are visible with --verbose).
@@ -37,6 +39,8 @@ class Engine:
         lease_seconds: float = 120.0,
         retry: RetryPolicy | None = None,
         webhook_secrets: Mapping[str, str] | None = None,
+        workflows: Sequence[WorkflowPlan] = (),
+        workflow_workers: int = 32,
     ) -> None:
         self.store = store
         self.syncs = {s.name: s for s in syncs}
@@ -57,7 +61,25 @@ class Engine:
             for side in SIDES
             if spec.flows_from(side)
         ]
-        self.receiver = WebhookReceiver(store, list(syncs), connectors, webhook_secrets or {}, wake=self.wake)
+        self.workflows = {w.name: w for w in workflows}
+        self.runner = WorkflowRunner(
+            store,
+            workflows,
+            connectors,
+            self.syncs,
+            batchers=self.processor.batchers,
+            breakers=self.breakers,
+            retry=retry,
+            workers=workflow_workers,
+            worker_id=self.worker_id,
+        )
+        triggers = [trigger_feed(w) for w in workflows]
+        #: Pollers of workflows' triggers: what they read starts runs instead of being synced.
+        self.trigger_pollers = [
+            Poller(store, feed, "left", connectors[feed.left.connection], wake=self.wake) for feed in triggers
+        ]
+        self.receiver = WebhookReceiver(store, [*syncs, *triggers], connectors, webhook_secrets or {}, wake=self.wake)
+        self.receiver.observers.append(self.runner.watchers.noticed)
 
     @property
     def busy(self) -> bool:
@@ -81,7 +103,7 @@ class Engine:
         total = 0
         for poller in self.pollers if pollers is None else pollers:
             await self.store.set_cursor(poller.spec.name, poller.side, None)
-            fields = _match_fields(poller.spec, poller.side)
+            fields = _match_fields(poller.spec, poller.side) if isinstance(poller.spec, SyncSpec) else set()
             index = MatchIndex(fields) if fields else None
 
             def page(n: int, poller: Poller = poller) -> None:
@@ -112,6 +134,8 @@ class Engine:
     # --- workers ----------------------------------------------------------------------------------
 
     def start_workers(self) -> None:
+        if self.workflows:
+            self.runner.start()
         for n in range(self.workers):
             self.tasks.append(asyncio.create_task(self._work(f"{self.worker_id}:{n}"), name=f"ferry-worker-{n}"))
 
@@ -145,7 +169,10 @@ class Engine:
     async def _settle(self, claim: Claim) -> None:
         """Process one claim; an unexpected failure is logged and the record retried, never lost."""
         try:
-            outcome = await self.processor.process(claim)
+            if claim.sync in self.workflows:
+                outcome = await self.runner.on_trigger(claim)
+            else:
+                outcome = await self.processor.process(claim)
         except Exception as exc:
             log.exception("%s: %s record %s failed unexpectedly", claim.sync, claim.side, claim.record_id)
             await self._unexpected(claim, exc)
@@ -174,7 +201,7 @@ class Engine:
     async def drain(self) -> None:
         """Wait until nothing is pending or in flight (for initial loads and tests; wrap in a timeout)."""
         while True:
-            if self._busy == 0 and not await self.store.has_work():
+            if self._busy == 0 and not await self.store.has_work() and self.runner.idle():
                 return
             await asyncio.sleep(0.05)
 
@@ -184,7 +211,14 @@ class Engine:
         self._wake.set()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks.clear()
+        await self.runner.stop()
         self.processor.indexes.clear()
+
+
+def trigger_feed(workflow: WorkflowPlan) -> Feed:
+    """The records that start a workflow's runs, read like a side of a sync."""
+    trigger = workflow.trigger
+    return Feed(workflow.name, SideSpec(trigger.connection, trigger.entity, dict(trigger.options)))
 
 
 def _match_fields(spec: SyncSpec, side: Side) -> set[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -64,5 +64,26 @@ class SyncSpec:
     def side(self, side: Side) -> SideSpec:
         return self.left if side == "left" else self.right
 
+    def sides(self) -> Iterator[tuple[Side, SideSpec]]:
+        yield "left", self.left
+        yield "right", self.right
+
     def flows_from(self, side: Side) -> bool:
         return self.direction == "both" or self.direction == f"{side}_to_{'right' if side == 'left' else 'left'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """Records the engine reads into its inbox under `name` with no sync around them: a workflow's trigger.
+
+    It has one side, `left`, so pollers and webhook receivers treat it as they treat a sync's side.
+    """
+
+    name: str
+    left: SideSpec
+
+    def side(self, side: Side) -> SideSpec:
+        return self.left
+
+    def sides(self) -> Iterator[tuple[Side, SideSpec]]:
+        yield "left", self.left

@@ -50,6 +50,11 @@ def compile_mapping(
     return mapping
 
 
+def compile_document(doc: Document, *, name: str) -> tuple[Mapping | None, list[Problem]]:
+    """Compile a mapping already parsed (with the places of its keys), e.g. a part of another file."""
+    return _Loader(doc, name, None).run()
+
+
 def _exact(value: Any) -> Any:
     """`value` with every float (from a caller's dict, never from YAML) as a Decimal of its shortest text."""
     if isinstance(value, float):

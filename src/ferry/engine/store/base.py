@@ -31,8 +31,9 @@ class NewEvent:
     version: str | None = None
     #: The record's data when the notification carried it (kept so a fetch can be skipped or audited).
     payload: dict[str, Any] | None = None
-    #: What brought it: a webhook, a poll, an initial load, a replay, or another record that needs it.
-    source: Literal["webhook", "poll", "initial", "replay", "dependency"] = "poll"
+    #: What brought it: a webhook, a poll, an initial load, a replay, another record that needs it, or a
+    #: workflow step that settles it.
+    source: Literal["webhook", "poll", "initial", "replay", "dependency", "workflow"] = "poll"
     #: The system's own event id, used to collapse redeliveries that carry no version.
     event_id: str | None = None
     occurred_at: datetime | None = None
@@ -136,6 +137,46 @@ class SyncCounts:
     dead: int
     reviews: int
     oldest_pending: datetime | None
+
+
+RunState = Literal["pending", "running", "waiting", "held", "completed", "failed", "compensated", "cancelled"]
+#: A run in one of these states will not move again by itself.
+FINAL_RUN_STATES = frozenset({"completed", "failed", "compensated", "cancelled"})
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """What one step of a run did: `done`, `skipped`, `waiting`, `failed`, `continued` or `compensated`."""
+
+    step: str
+    state: str
+    input: Any = None
+    output: Any = None
+    error: str | None = None
+    attempts: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One run of a workflow, with the steps it has been through so far."""
+
+    id: int
+    workflow: str
+    key: str
+    trigger_id: str
+    trigger: dict[str, Any] | None
+    state: RunState
+    due_at: datetime
+    step: str | None
+    attempts: int
+    generation: int
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    steps: dict[str, StepRecord] = field(default_factory=dict)
 
 
 class Store(Protocol):

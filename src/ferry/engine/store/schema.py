@@ -103,6 +103,43 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX events_leases ON events(lease_until) WHERE state='claimed';
     """,
+    # Workflow runs: one per (workflow, key), and each step's outcome, saved as the step ends.
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        run_key TEXT NOT NULL,
+        trigger_id TEXT NOT NULL,
+        trigger BLOB,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN
+            ('pending', 'running', 'waiting', 'held', 'completed', 'failed', 'compensated', 'cancelled')),
+        due_at REAL NOT NULL,
+        step TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        generation INTEGER NOT NULL DEFAULT 0,
+        reason TEXT,
+        worker TEXT,
+        lease_until REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        finished_at REAL,
+        UNIQUE (workflow, run_key)
+    );
+    CREATE INDEX runs_due ON runs(state, due_at);
+    CREATE INDEX runs_leases ON runs(lease_until) WHERE state='running';
+    CREATE TABLE run_steps (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        step TEXT NOT NULL,
+        state TEXT NOT NULL,
+        input BLOB,
+        output BLOB,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        started_at REAL,
+        finished_at REAL,
+        PRIMARY KEY (run_id, step)
+    );
+    """,
 )
 
 

@@ -30,6 +30,7 @@ from ferry.engine.store.base import (
     Side,
     SyncCounts,
 )
+from ferry.engine.store.runs import RunStore
 from ferry.engine.store.schema import migrate
 
 T = TypeVar("T")
@@ -143,6 +144,10 @@ class SqliteStore:
         self._writer: _Writer | None = None
         self._reader: sqlite3.Connection | None = None
         self._seq = itertools.count()
+        self.runs = RunStore(self)
+        #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
+        #: held for review. Workflow steps waiting on a record of a sync listen here.
+        self.settled: list[Callable[[Claim], None]] = []
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -166,7 +171,11 @@ class SqliteStore:
         self._reader.execute("PRAGMA query_only=ON")
         if owner:
             # Anything still claimed was in flight when the owner last stopped (or was killed).
-            await self._run(lambda c: c.execute("UPDATE events SET state='pending', worker=NULL WHERE state='claimed'"))
+            def take_back(c: sqlite3.Connection) -> None:
+                c.execute("UPDATE events SET state='pending', worker=NULL WHERE state='claimed'")
+                c.execute("UPDATE runs SET state='pending', worker=NULL WHERE state='running'")
+
+            await self._run(take_back)
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -304,6 +313,7 @@ class SqliteStore:
             _audit(c, audit, now)
 
         await self._run(work)
+        self._notify(claim)
 
     async def retry(self, claim: Claim, *, delay: float, error: str) -> None:
         now = self.clock()
@@ -348,7 +358,24 @@ class SqliteStore:
             _audit(c, audit, now)
             return int(cur.lastrowid or 0)
 
-        return await self._run(work)
+        letter = await self._run(work)
+        self._notify(claim)
+        return letter
+
+    def _notify(self, claim: Claim) -> None:
+        for listener in self.settled:
+            listener(claim)
+
+    async def event_outcome(self, sync: str, side: Side, record_id: str, event_id: str) -> tuple[str, str | None]:
+        """The state of the event enqueued with `event_id` for that record (`pending`, `claimed`, `done`,
+        `dead`, or `missing`), and its last error."""
+        key = f"{sync}\x1f{side}\x1f{record_id}\x1fupsert\x1f{event_id}"
+
+        def work(c: sqlite3.Connection) -> tuple[str, str | None]:
+            row = c.execute("SELECT state, last_error FROM events WHERE event_key=?", (key,)).fetchone()
+            return (row[0], row[1]) if row else ("missing", None)
+
+        return self._read(work)
 
     # --- links and cursors ----------------------------------------------------------------------
 
@@ -536,7 +563,9 @@ class SqliteStore:
             )
             return int(cur.lastrowid or 0)
 
-        return await self._run(work)
+        review = await self._run(work)
+        self._notify(claim)
+        return review
 
     @property
     def commits(self) -> int:
