@@ -81,6 +81,17 @@ class Harness:
         assert found is not None
         return found
 
+    async def reaches(self, key: str, state: str, within: float = 5.0) -> Run:
+        """The run once it is in `state` (runs that wait are due later, so draining is not enough)."""
+        run = None
+        for _ in range(int(within / 0.05)):
+            run = await self.store.runs.find("flow", key)
+            if run is not None and run.state == state:
+                return run
+            await asyncio.sleep(0.05)
+        seen = f"{run.state} ({run.reason})" if run else "not started"
+        raise AssertionError(f"run {key} is {seen}, not {state}, after {within} s")
+
     def created(self, entity: str) -> list[dict[str, Any]]:
         return [op.data for op in self.erp.writes if op.kind.value == "create" and op.entity == entity]
 
@@ -214,7 +225,8 @@ async def test_compensation_undoes_finished_steps_newest_first(tmp_path: Path, s
 async def test_a_review_step_holds_the_run_until_a_person_approves_it(tmp_path: Path, store: SqliteStore) -> None:
     text = ORDER_FLOW.replace(
         "  - name: invoice\n",
-        "  - name: approval\n    when: trigger.total > 1000\n    review: {reason: \"'orders over 1,000 need approval'\"}\n"
+        "  - name: approval\n    when: trigger.total > 1000\n"
+        "    review: {reason: \"'orders over 1,000 need approval'\"}\n"
         "  - name: invoice\n",
     )
     async with harness(tmp_path, store, text) as h:
@@ -268,10 +280,7 @@ async def test_a_wait_for_a_record_is_woken_by_the_systems_notice(tmp_path: Path
         h.erp.put({"Carrier": "UPS", "Tracking": "1Z999"}, shipment)
         notice = ChangeNotice("shipments", shipment, record=Record("shipments", shipment, h.erp.rows[shipment]))
         h.engine.receiver.observers[0]("erp", [notice])
-        async with asyncio.timeout(5):
-            while (await h.run("o1")).state != "completed":
-                await asyncio.sleep(0.05)
-        run = await h.run("o1")
+        run = await h.reaches("o1", "completed")
         assert run.steps["done"].output == {"tracking": "1Z999"}
         assert run.steps["pause"].output["waited"] >= 0.2
 
