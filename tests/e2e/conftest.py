@@ -51,17 +51,20 @@ def make_project(
     webhooks: bool = True,
     conflicts: str = "{policy: newest_wins}",
     syncs: tuple[str, ...] = ("customers",),
+    workflows: tuple[str, ...] = (),
 ) -> Project:
     """The `dynamics365-tims` template, pointed at these sandboxes (and, for tests, paced faster).
 
-    Only the template's `syncs` are kept (each test runs the ones it is about). `poll_seconds`,
-    `webhooks` and `conflicts` replace the trigger and conflict policy of every one kept.
+    Only the template's `syncs` and `workflows` named are kept (each test runs the ones it is about).
+    `poll_seconds`, `webhooks` and `conflicts` replace the trigger and conflict policy of every sync kept.
     A project already made in `root` is loaded as it is (to run it again after a stop).
     """
     if (root / "ferry.yaml").exists():
         return Project.load(root)
     init_project(root, "dynamics365-tims")
-    text = (root / "ferry.yaml").read_text()
+    text, _, flows = (root / "ferry.yaml").read_text().partition("\nworkflows:\n")
+    kept = [f"  - name: {b}" for b in flows.split("  - name: ") if b and b.split()[0] in workflows]
+    assert len(kept) == len(workflows), "the template lacks a workflow this test asks for"
     template_tail = (
         "    conflicts:\n      policy: newest_wins\n    trigger:\n      webhooks: true\n      poll_seconds: 60\n"
     )
@@ -73,6 +76,8 @@ def make_project(
     poll = "null" if poll_seconds is None else str(poll_seconds)
     trigger = f"    trigger:\n      webhooks: {str(webhooks).lower()}\n      poll_seconds: {poll}\n"
     text = text.replace(template_tail, f"    conflicts: {conflicts}\n{trigger}")
+    if kept:
+        text = text.rstrip("\n") + "\n\nworkflows:\n" + "".join(kept)
     text = text.replace("http://127.0.0.1:7071", systems.d365_url).replace("http://127.0.0.1:7072", systems.tims_url)
     if fast:
         text = text.replace(

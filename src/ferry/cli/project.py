@@ -86,6 +86,8 @@ def _print(report: Report) -> None:
         left, right = sync.left, sync.right
         arrow = arrows[sync.direction.value]
         out.print(f"  sync {sync.name}: {left.connection}.{left.entity} {arrow} {right.connection}.{right.entity}")
+    for workflow in spec.workflows:
+        out.print(f"  workflow {workflow.name}: {workflow.file}")
     out.print(f"  {len(report.mappings)} mapping file{'s' if len(report.mappings) != 1 else ''}")
 
 

@@ -14,7 +14,7 @@ from ferry.core.errors import ConfigError
 from ferry.core.problems import Problem, ProblemsError
 from ferry.project.connectors import accepts_text, connection_model, connection_types, is_secret
 from ferry.project.diagnostics import dotted, validation_problems
-from ferry.project.models import ProjectSpec, Sync
+from ferry.project.models import ProjectSpec, Sync, Workflow
 from ferry.project.refs import BadReference, Reference, parse_reference
 from ferry.project.source import Loc, SourceFile, YamlSyntaxError, read_yaml
 from ferry.vault import Vault, find_key, vault_file
@@ -63,6 +63,8 @@ def check_project(root: Path, environ: Mapping[str, str], mapping_checker: Mappi
     found.problems += _check_secrets(src, root, secrets, environ, found.notes)
     raw_syncs: list[Any] = _part(data, "syncs", list)
     found.problems += _check_syncs(src, root, raw_syncs, set(raw_connections), found, mapping_checker)
+    raw_workflows: list[Any] = _part(data, "workflows", list)
+    found.problems += _check_workflows(src, root, raw_workflows, set(raw_connections), raw_syncs, found)
     found.problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0))
     found.spec = spec if not found.problems else None
     return found
@@ -245,6 +247,64 @@ def _mapping_files(src: SourceFile, loc: Loc, sync: Sync, problems: list[Problem
             )
         elif relative is not None:
             yield direction, relative
+
+
+def _check_workflows(
+    src: SourceFile, root: Path, raw: list[Any], connections: set[str], raw_syncs: list[Any], found: Findings
+) -> list[Problem]:
+    """Each workflow file loads, and names only connections and syncs the project has."""
+    from ferry.workflow import load_checked
+    from ferry.workflow.plan import SyncPlan
+
+    problems: list[Problem] = []
+    syncs = {s["name"] for s in raw_syncs if isinstance(s, dict) and isinstance(s.get("name"), str)}
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        loc: Loc = ("workflows", index)
+        try:
+            workflow = Workflow.model_validate(entry)
+        except PydanticValidationError:
+            continue  # reported by the project model, with lines
+        if workflow.name in syncs or workflow.name in seen:
+            what = "a sync" if workflow.name in syncs else "another workflow"
+            problems.append(src.problem((*loc, "name"), f"'{workflow.name}' is also the name of {what}"))
+        seen.add(workflow.name)
+        path = root / workflow.file
+        if not path.is_file():
+            hint = f"paths are relative to the project directory {root}"
+            problems.append(src.problem((*loc, "file"), f"workflow file not found: {workflow.file}", hint))
+            continue
+        plan, trouble = load_checked(path, name=workflow.name)
+        problems += trouble
+        if plan is None:
+            continue
+        where = f"{workflow.file}: "
+        named = [("the trigger", plan.trigger.connection)]
+        for step in plan.walk():
+            action = step.action
+            connection = getattr(action, "connection", None)
+            if connection is not None:
+                named.append((f"step {step.name}", connection))
+            if step.compensate is not None:
+                named.append((f"step {step.name} (compensate)", step.compensate.connection))
+            if isinstance(action, SyncPlan) and action.sync not in syncs:
+                hint = "syncs: " + (", ".join(sorted(syncs)) or "none")
+                problems.append(
+                    src.problem(
+                        (*loc, "file"),
+                        f"{where}step {step.name} names the sync '{action.sync}', which the project does not have",
+                        hint,
+                    )
+                )
+        for who, connection in named:
+            if connection not in connections:
+                hint = "defined connections: " + (", ".join(sorted(connections)) or "none")
+                problems.append(
+                    src.problem(
+                        (*loc, "file"), f"{where}{who} uses connection '{connection}', which is not defined", hint
+                    )
+                )
+    return problems
 
 
 def check_mapping(path: Path, mapping_checker: MappingChecker | None) -> list[Problem]:

@@ -137,6 +137,13 @@ class Sync(Strict):
     trigger: Trigger = Field(default_factory=Trigger, description="What makes ferry look for changes.")
 
 
+class Workflow(Strict):
+    """A workflow of the project: a trigger and steps, written in a file of its own (docs/workflows.md)."""
+
+    name: Name = Field(description="Unique among the project's syncs and workflows; used by `ferry workflow`.")
+    file: str = Field(description="The workflow file, relative to the project directory (`workflows/x.yaml`).")
+
+
 class Connection(BaseModel):
     """A connected system: `type` names the connector, and the connector's own fields follow."""
 
@@ -160,3 +167,6 @@ class ProjectSpec(Strict):
         description="The connected systems, by a name of your choosing that syncs refer to."
     )
     syncs: list[Sync] = Field(default_factory=list, description="The flows between them.")
+    workflows: list[Workflow] = Field(
+        default_factory=list, description="Multi-step processes (order to cash...), each in its own file."
+    )

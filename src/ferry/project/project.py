@@ -16,7 +16,7 @@ from ferry.core.problems import Problem, ProblemsError
 from ferry.project.checks import PROJECT_FILE, check_project, mapping_language_checker
 from ferry.project.connectors import config_model
 from ferry.project.diagnostics import dotted
-from ferry.project.models import Connection, ProjectSpec, Sync
+from ferry.project.models import Connection, ProjectSpec, Sync, Workflow
 from ferry.project.refs import Resolver, parse_reference
 from ferry.vault import Vault
 
@@ -49,6 +49,10 @@ class Project:
     @property
     def syncs(self) -> list[Sync]:
         return self.spec.syncs
+
+    @property
+    def workflows(self) -> list[Workflow]:
+        return self.spec.workflows
 
     def sync(self, name: str) -> Sync:
         """The sync called `name`; ConfigError naming the others if there is none."""

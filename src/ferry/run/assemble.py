@@ -21,6 +21,8 @@ from ferry.project import Project
 from ferry.project.models import Side as ProjectSide
 from ferry.project.models import Sync
 from ferry.vault import Vault
+from ferry.workflow import WorkflowPlan
+from ferry.workflow import load as load_workflow
 
 STATE_FILE = Path(".ferry") / "state.db"
 
@@ -35,8 +37,9 @@ class Assembly:
     webhook_secrets: dict[str, str]
     #: Entities each connection should push changes for.
     webhook_entities: dict[str, list[str]] = field(default_factory=dict)
-    #: Poll interval per sync (None: webhooks only).
+    #: Poll interval per sync and per workflow trigger (None: webhooks only).
     poll_seconds: dict[str, float | None] = field(default_factory=dict)
+    workflows: list[WorkflowPlan] = field(default_factory=list)
 
     async def aclose(self) -> None:
         for connector in self.connectors.values():
@@ -147,7 +150,9 @@ async def assemble(
 ) -> Assembly:
     """Open everything a run needs; close it again with `Assembly.aclose()`."""
     syncs = [sync_spec(project, s) for s in project.syncs]
+    workflows = [load_workflow(project.root / w.file, name=w.name) for w in project.workflows]
     used = {s.left.connection for s in syncs} | {s.right.connection for s in syncs}
+    used |= {connection for w in workflows for connection, _ in w.watched()} | _step_connections(workflows)
     connectors: dict[str, Connector] = {}
     try:
         for name in sorted(used):
@@ -171,8 +176,28 @@ async def assemble(
                 entities = webhook_entities.setdefault(side.connection, [])
                 if side.entity not in entities:
                     entities.append(side.entity)
+    for workflow in workflows:
+        poll[workflow.name] = float(workflow.trigger.poll_seconds) if workflow.trigger.poll_seconds else None
+        if not workflow.trigger.webhooks:
+            continue
+        for connection, entity in sorted(workflow.watched()):
+            if connectors[connection].webhooks is not None:
+                entities = webhook_entities.setdefault(connection, [])
+                if entity not in entities:
+                    entities.append(entity)
     webhook_secrets = {name: _webhook_secret(project, name, environ) for name in webhook_entities}
-    return Assembly(project, store, syncs, connectors, webhook_secrets, webhook_entities, poll)
+    return Assembly(project, store, syncs, connectors, webhook_secrets, webhook_entities, poll, workflows)
+
+
+def _step_connections(workflows: list[WorkflowPlan]) -> set[str]:
+    found: set[str] = set()
+    for workflow in workflows:
+        for step in workflow.walk():
+            for action in (step.action, step.compensate):
+                connection = getattr(action, "connection", None)
+                if isinstance(connection, str):
+                    found.add(connection)
+    return found
 
 
 def _webhook_secret(project: Project, connection: str, environ: Mapping[str, str] | None) -> str:

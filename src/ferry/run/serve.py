@@ -50,6 +50,7 @@ class Runner:
             workers=workers,
             retry=retry,
             webhook_secrets=assembly.webhook_secrets,
+            workflows=assembly.workflows,
         )
         self.app = control_app(
             assembly.store, breakers=self.engine.breakers, extra_routes=self.engine.receiver.routes()
@@ -108,8 +109,12 @@ class Runner:
             first = [p for p in polled if await store.get_cursor(p.spec.name, p.side) is None]
             if first:
                 await self._read_first(first)
+            triggers = [p for p in self.engine.trigger_pollers if self._polls(p)]
+            for poller in triggers:
+                if await store.get_cursor(poller.spec.name, poller.side) is None:
+                    await self._pass_history(poller)
             self.engine.start_workers()
-            for poller in polled:
+            for poller in [*polled, *triggers]:
                 interval = self.assembly.poll_seconds.get(poller.spec.name) or 60.0
                 self.engine.tasks.append(
                     asyncio.create_task(poller.run(interval, self.engine.stopping), name="ferry-poller")
@@ -135,6 +140,22 @@ class Runner:
         except FerryError as exc:  # a system down at start: polling reads on from where this stopped
             log.warning("the first read did not finish (%s); polling will carry on with it", exc.message)
         self.engine.tasks.append(asyncio.create_task(self.engine.forget_indexes(), name="ferry-indexes"))
+
+    async def _pass_history(self, poller: Poller) -> None:
+        """A workflow's first start: records that exist already start no run unless it says `history: run`."""
+        plan = self.engine.workflows[poller.spec.name]
+        discard = plan.trigger.history == "skip"
+        try:
+            seen = await poller.poll_once(discard=discard)
+        except FerryError as exc:
+            log.warning(
+                "the first read of %s's trigger did not finish (%s); polling carries on", plan.name, exc.message
+            )
+            return
+        if discard:
+            log.info(
+                "workflow %s: %d existing %s passed over; new ones start runs", plan.name, seen, plan.trigger.entity
+            )
 
     async def run_until_signalled(self) -> None:
         stop = asyncio.Event()

@@ -174,6 +174,8 @@ class SqliteStore:
             def take_back(c: sqlite3.Connection) -> None:
                 c.execute("UPDATE events SET state='pending', worker=NULL WHERE state='claimed'")
                 c.execute("UPDATE runs SET state='pending', worker=NULL WHERE state='running'")
+                # What a waiting run waits for may have happened while nothing was listening: look now.
+                c.execute("UPDATE runs SET due_at=? WHERE state='waiting'", (self.clock(),))
 
             await self._run(take_back)
 
