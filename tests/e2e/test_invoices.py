@@ -9,30 +9,15 @@ from typing import Any
 
 import pytest
 
-from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
-from ferry.sandboxes.kit.server import running
-from ferry.sandboxes.tims import TimsSandbox
-from tests.e2e.conftest import Harness, Systems, polled
+from tests.e2e.conftest import Harness, Systems, polled, without_history
 
 SYNCS = ("customers", "products", "sales-orders", "invoices")
 
 
 @pytest.fixture
 def systems() -> Iterator[Systems]:
-    """Small sandboxes without order history, so the only invoices are the ones a test raises."""
-    d365 = Dynamics365Sandbox(sizes={"accounts": 10, "vendors": 1, "salesorders": 0, "msdyn_purchaseorders": 0})
-    tims = TimsSandbox(
-        sizes={
-            "customers": 8,
-            "vendors": 1,
-            "sales-orders": 0,
-            "purchase-orders": 0,
-            "gl-entries": 0,
-            "inventory-adjustments": 0,
-        }
-    )
-    with running(d365) as d365_url, running(tims) as tims_url:
-        yield Systems(d365, d365_url, tims, tims_url)
+    with without_history() as systems:
+        yield systems
 
 
 @pytest.fixture
