@@ -479,6 +479,8 @@ class Processor:
                 break
             mine, theirs = (rule.left, rule.right) if origin == "left" else (rule.right, rule.left)
             value = source.data.get(mine)
+            if value not in (None, "") and rule.via is not None:
+                value = await self._through(rule.via, spec.side(origin).connection, str(value))
             if value in (None, ""):
                 continue
             candidates = await self._lookup(spec, target_side, theirs, value, unique=True)
@@ -489,6 +491,13 @@ class Processor:
             if existing is None or existing.id_on(origin) in (None, source.id):
                 return candidate
         return None
+
+    async def _through(self, via: str, connection: str, record_id: str) -> str | None:
+        """The twin that sync `via` keeps of `record_id`, a record of `connection` (None if it has none)."""
+        twins = Twins(self.syncs, connection)
+        twins(via, record_id)
+        await twins.resolve(self.store)
+        return twins.known.get((via, record_id))
 
     async def _lookup(self, spec: SyncSpec, side: Side, field: str, value: Any, *, unique: bool) -> list[Record]:
         """Records of `side` whose `field` equals `value`; with `unique`, none unless exactly one does.
