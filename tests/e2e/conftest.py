@@ -42,6 +42,24 @@ def systems() -> Iterator[Systems]:
         yield Systems(d365, d365_url, tims, tims_url)
 
 
+@contextlib.contextmanager
+def without_history() -> Iterator[Systems]:
+    """Small sandboxes without order, invoice or journal history: the only documents are a test's own."""
+    d365 = Dynamics365Sandbox(sizes={"accounts": 10, "vendors": 1, "salesorders": 0, "msdyn_purchaseorders": 0})
+    tims = TimsSandbox(
+        sizes={
+            "customers": 8,
+            "vendors": 1,
+            "sales-orders": 0,
+            "purchase-orders": 0,
+            "gl-entries": 0,
+            "inventory-adjustments": 0,
+        }
+    )
+    with running(d365) as d365_url, running(tims) as tims_url:
+        yield Systems(d365, d365_url, tims, tims_url)
+
+
 def make_project(
     root: Path,
     systems: Systems,

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -334,7 +334,7 @@ class Processor:
             "source_id": source.id,
             "target_id": target.id if target else None,
         }
-        if spec.maps[origin].skips(dict(source.data), context=context):
+        if await self._skips(spec, origin, source, context):
             audit = AuditEntry(spec.name, origin, source.id, "skipped", {"note": "the mapping's skip_when is true"})
             await self.store.finish(claim, link=None, audit=[audit])
             return "skipped"
@@ -419,10 +419,34 @@ class Processor:
             payload = {}  # a required field was a twin not read yet: mapped again below
         if not twins.unresolved:
             return payload
-        await twins.resolve(self.store)
+        await twins.resolve(self.store, self._twin_reader(twins))
         if missing := twins.missing():
             raise DependencyMissing(missing, spec.side(other(origin)).connection)
         return mapping.apply(data, context=context, creating=creating)
+
+    async def _skips(self, spec: SyncSpec, origin: Side, source: Record, context: dict[str, Any]) -> bool:
+        """The mapping's `skip_when`, with the twins it names resolved (a twin not there yet is null)."""
+        twins = Twins(self.syncs, spec.side(origin).connection)
+        mapping, data = spec.maps[origin], dict(source.data)
+        context = {**context, TWINS: twins}
+        skip = mapping.skips(data, context=context)
+        if twins.unresolved:
+            await twins.resolve(self.store, self._twin_reader(twins))
+            skip = mapping.skips(data, context=context)
+        return skip
+
+    def _twin_reader(self, twins: Twins) -> Callable[[str, str], Awaitable[Mapping[str, Any] | None]]:
+        """How `twin('sync', id, 'field')` reads the twin: from its system, as the sync reads that side."""
+
+        async def read(sync: str, twin_id: str) -> Mapping[str, Any] | None:
+            side_spec = self.syncs[sync].side(twins.read_side(sync))
+            connector = self.connectors[side_spec.connection]
+            found = await self._call(
+                side_spec.connection, connector.get(side_spec.entity, twin_id, **side_spec.options)
+            )
+            return None if found is None or found.deleted else found.data
+
+        return read
 
     async def _write_back_link(self, spec: SyncSpec, origin: Side, source: Record, twin_id: str, link: Link) -> None:
         """Store the twin's id in the origin record's link field (e.g. TIMS `ExternalID`) if it is not there."""
@@ -455,6 +479,8 @@ class Processor:
                 break
             mine, theirs = (rule.left, rule.right) if origin == "left" else (rule.right, rule.left)
             value = source.data.get(mine)
+            if value not in (None, "") and rule.via is not None:
+                value = await self._through(rule.via, spec.side(origin).connection, str(value))
             if value in (None, ""):
                 continue
             candidates = await self._lookup(spec, target_side, theirs, value, unique=True)
@@ -465,6 +491,13 @@ class Processor:
             if existing is None or existing.id_on(origin) in (None, source.id):
                 return candidate
         return None
+
+    async def _through(self, via: str, connection: str, record_id: str) -> str | None:
+        """The twin that sync `via` keeps of `record_id`, a record of `connection` (None if it has none)."""
+        twins = Twins(self.syncs, connection)
+        twins(via, record_id)
+        await twins.resolve(self.store)
+        return twins.known.get((via, record_id))
 
     async def _lookup(self, spec: SyncSpec, side: Side, field: str, value: Any, *, unique: bool) -> list[Record]:
         """Records of `side` whose `field` equals `value`; with `unique`, none unless exactly one does.

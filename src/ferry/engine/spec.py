@@ -36,10 +36,16 @@ class SideSpec:
 
 @dataclass(frozen=True, slots=True)
 class MatchRule:
-    """Link records that already exist on both sides when these fields are equal (initial load)."""
+    """Link records that already exist on both sides when these fields are equal (initial load).
+
+    With `via`, the values are ids of two records that sync `via` keeps as twins: the left field names
+    a record of the left system, the right field the record of the right system twinned with it (a
+    shipment's order, say, is found as the order the order sync pairs with the shipment's order).
+    """
 
     left: str
     right: str
+    via: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

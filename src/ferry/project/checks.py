@@ -207,6 +207,20 @@ def _check_syncs(
                 checked.add(mapping)
                 found.mappings.append(mapping)
                 problems += check_mapping(mapping, mapping_checker)
+    names = {raw["name"] for raw in raw_syncs if isinstance(raw, dict) and isinstance(raw.get("name"), str)}
+    for index, raw in enumerate(raw_syncs):
+        rules = raw.get("match") if isinstance(raw, dict) else None
+        for n, rule in enumerate(rules if isinstance(rules, list) else []):
+            via = rule.get("via") if isinstance(rule, dict) else None
+            if isinstance(via, str) and via not in names:
+                known = ", ".join(sorted(names))
+                problems.append(
+                    src.problem(
+                        ("syncs", index, "match", n, "via"),
+                        f"match via '{via}': the project has no sync of that name",
+                        f"defined syncs: {known}",
+                    )
+                )
     return problems
 
 

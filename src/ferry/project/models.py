@@ -78,6 +78,12 @@ class MatchRule(Strict):
 
     left: str = Field(description="Field of the left record.")
     right: str = Field(description="Field of the right record.")
+    via: str | None = Field(
+        default=None,
+        description="A sync whose links translate one side's value into the other's: the left field holds the id "
+        "of a left record that sync `via` keeps in step with the record the right field names (e.g. a shipment's "
+        "SalesOrderID, via the sales-orders sync, is the Dynamics order's salesorderid).",
+    )
 
 
 class NewestWins(Strict):

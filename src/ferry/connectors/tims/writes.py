@@ -8,6 +8,13 @@ TIMS keeps `ExternalID` unique, so the loser gets 409 (or, with the same body, t
 replayed), looks again and PATCHes. Record-level refusals become failed results; failures of the
 connection (auth, rate limit, outage) stop the batch and are raised, and the engine retries it, which
 the idempotency above makes safe.
+
+Inventory rows are read-only in TIMS: stock changes only through adjustments (and shipments). So a
+write of `OnHand` to an `inventory` row posts the `inventory-adjustments` record that takes the row
+from what it holds now to the quantity written: an adjustment, never an overwrite. A create of a row
+(every item has one per warehouse already) adjusts the existing one. The write is refused as a conflict
+when the row changed since the version the engine read, and the adjustment's idempotency key is made
+from that version and the quantity, so a retry never adjusts twice.
 """
 
 from __future__ import annotations
@@ -75,6 +82,8 @@ class TimsWriter:
         return [r for r in outcomes if isinstance(r, WriteResult)]
 
     async def apply(self, op: WriteOp) -> WriteResult:
+        if op.entity == "inventory" and op.kind is not WriteKind.DELETE:
+            return await self._adjust(op)
         if op.kind is WriteKind.CREATE:
             return await self._create(op)
         if op.kind is WriteKind.UPDATE:
@@ -85,6 +94,43 @@ class TimsWriter:
         target = await self._target(op)
         version = await self.client.delete(op.entity, target, if_match=op.if_match)
         return WriteResult(ok=True, id=target, version=version)
+
+    async def _adjust(self, op: WriteOp) -> WriteResult:
+        """Bring an inventory row's `OnHand` to the quantity written, by posting an adjustment."""
+        data = {**(op.key or {}), **op.data}
+        row_id = op.id or f"{data.get('SKU')}/{data.get('Warehouse')}"
+        if op.id is None and (not data.get("SKU") or not data.get("Warehouse")):
+            raise ValidationError("An inventory row is named by SKU and Warehouse; give both.", entity="inventory")
+        current = await self.client.get("inventory", row_id)
+        if current is None:
+            sku, _, warehouse = row_id.partition("/")
+            raise NotFoundError(
+                f"TIMS has no inventory of SKU {sku!r} in warehouse {warehouse!r} (an unknown item or warehouse).",
+                entity="inventory",
+            )
+        if op.if_match is not None and current.version is not None and current.version != op.if_match:
+            raise ConflictError(
+                f"The stock of {row_id} changed in TIMS (now version {current.version}, read {op.if_match}).",
+                entity="inventory",
+            )
+        wanted = data.get("OnHand")
+        if wanted is None:
+            return _result("inventory", current, created=op.kind is WriteKind.CREATE)
+        if isinstance(wanted, bool) or not isinstance(wanted, int):
+            raise ValidationError(f"OnHand must be a whole number, not {wanted!r}.", entity="inventory")
+        delta = wanted - int(current.row["OnHand"])
+        if delta == 0:
+            return _result("inventory", current, created=op.kind is WriteKind.CREATE)
+        sku, warehouse = current.row["SKU"], current.row["Warehouse"]
+        reason = f"On-hand count {wanted} synced by ferry (was {current.row['OnHand']})"
+        key = op.idempotency_key or "ferry-adjust"
+        digest = hashlib.sha256(f"{key}|{row_id}|{current.version}|{wanted}".encode()).hexdigest()[:40]
+        body = {"SKU": sku, "Warehouse": warehouse, "QuantityDelta": delta, "Reason": reason}
+        await self.client.create("inventory-adjustments", body, idempotency_key=f"ferry-adjust-{digest}")
+        after = await self.client.get("inventory", row_id)
+        if after is None:
+            raise NotFoundError(f"TIMS lost the inventory row {row_id} after adjusting it.", entity="inventory")
+        return _result("inventory", after, created=op.kind is WriteKind.CREATE)
 
     async def _create(self, op: WriteOp) -> WriteResult:
         body = {**(op.key or {}), **op.data}

@@ -83,7 +83,7 @@ class Sandbox(abc.ABC):
         self.generator_tasks: set[asyncio.Task[object]] = set()
         from ferry.sandboxes.kit.control import control_routes
 
-        self._control = Starlette(routes=control_routes(self))
+        self._control = Starlette(routes=[*control_routes(self), *self.control_routes()])
         self._api = Starlette(routes=self.routes(), exception_handlers={Exception: self._unexpected})
         self.reset()
 
@@ -92,6 +92,10 @@ class Sandbox(abc.ABC):
     @abc.abstractmethod
     def routes(self) -> list[BaseRoute]:
         """The system's own API routes."""
+
+    def control_routes(self) -> list[BaseRoute]:
+        """Controls of this system's own under `/_sandbox/`, besides the common ones (none by default)."""
+        return []
 
     @abc.abstractmethod
     def seed_state(self, seed: int, sizes: dict[str, int] | None) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import httpx
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ferry.sandboxes.kit import Clock, FixedWindowLimiter, Sandbox
@@ -24,6 +26,7 @@ from ferry.sandboxes.tims.webhooks import DEFAULT_WEBHOOK_SECRET, Webhooks
 #: Requests per window per API key or OAuth client: 10 a second on average, bursts allowed.
 DEFAULT_RATE_LIMIT = 3000
 DEFAULT_RATE_WINDOW_S = 60.0
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class TimsSandbox(Sandbox):
@@ -66,6 +69,26 @@ class TimsSandbox(Sandbox):
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/{path:path}", self.api)]
+
+    def control_routes(self) -> list[BaseRoute]:
+        return [Route("/_sandbox/periods", self._periods, methods=["GET", "POST"])]
+
+    async def _periods(self, request: Request) -> Response:
+        """`GET` the closed periods; `POST {"closedBefore": "YYYY-MM" | null}` closes every period before
+        that month (or none), as an accountant closes and reopens periods in TIMS."""
+        if request.method == "POST":
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            value = body.get("closedBefore", "missing") if isinstance(body, dict) else "missing"
+            if value is not None and (not isinstance(value, str) or not PERIOD.fullmatch(value)):
+                return Problem(
+                    400, 'Send {"closedBefore": "YYYY-MM"} (a month, e.g. "2026-10"), or null to open every period.'
+                ).response()
+            with self.lock:
+                self.store.closed_before = value
+        return JSONResponse({"closedBefore": self.store.closed_before})
 
     def seed_state(self, seed: int, sizes: dict[str, int] | None) -> None:
         self.store = build_store(seed, sizes, self.clock.now())

@@ -1,0 +1,169 @@
+"""GL entries: every TIMS invoice and payment posts one balanced journal entry, from the mapping's account
+table, to the cent; an entry TIMS refuses (closed period, not balanced) waits in the dead-letter queue
+with TIMS's reason and is posted when replayed after the fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Harness, Systems, make_project, polled, without_history
+
+SYNCS = ("customers", "invoice-postings", "payment-postings")
+FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
+
+
+def ferry(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FERRY, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def systems() -> Iterator[Systems]:
+    with without_history() as systems:
+        yield systems
+
+
+async def new_invoice(h: Harness, invoice_date: str | None = None) -> dict[str, Any]:
+    """A TIMS AR invoice of 2 x 40.00 + 5 x 3.10 = 95.50."""
+    customer = (await h.tims.get("customers", params={"pageSize": "1"})).json()["data"][0]
+    items = (await h.tims.get("items", params={"pageSize": "2"})).json()["data"]
+    body: dict[str, Any] = {
+        "Type": "AR",
+        "CustomerID": customer["CustomerID"],
+        "Lines": [
+            {"ItemID": items[0]["ItemID"], "Quantity": 2, "UnitPrice": "40.00"},
+            {"ItemID": items[1]["ItemID"], "Quantity": 5, "UnitPrice": "3.10"},
+        ],
+    }
+    if invoice_date:
+        body["InvoiceDate"] = invoice_date
+    made = await h.tims.post("invoices", json=body)
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+async def entry(h: Harness, external_id: str) -> dict[str, Any] | None:
+    found = (await h.tims.get("gl-entries", params={"ExternalID": external_id})).json()["data"]
+    assert len(found) <= 1, f"more than one entry for {external_id}"
+    return dict(found[0]) if found else None
+
+
+def lines(posted: dict[str, Any]) -> list[tuple[str, Decimal, Decimal]]:
+    return [(line["Account"], Decimal(line["Debit"]), Decimal(line["Credit"])) for line in posted["Lines"]]
+
+
+async def replay(h: Harness, root: Path, sync: str) -> dict[str, Any]:
+    """Replay the one dead letter of `sync` with the CLI, as a person would, and let the engine settle it."""
+    listed = ferry("dlq", "list", str(root), "--json")
+    assert listed.returncode == 0, listed.stderr
+    [letter] = [d for d in json.loads(listed.stdout) if d["sync"] == sync]
+    replayed = ferry("dlq", "replay", str(letter["id"]), "--project", str(root))
+    assert replayed.returncode == 0 and "1 record(s) queued again" in replayed.stdout, replayed.stdout
+    h.engine.wake()
+    await asyncio.sleep(0.6)  # the workers look for new work at least twice a second
+    async with asyncio.timeout(60):
+        await h.engine.drain()
+    return dict(letter)
+
+
+async def test_invoices_and_payments_post_balanced_entries_that_reconcile_to_the_cent(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "p", systems, syncs=SYNCS) as h:
+        await h.sync()
+        invoice = await new_invoice(h)
+        for amount in ("33.33", "20.01"):
+            r = await h.tims.post("payments", json={"InvoiceID": invoice["InvoiceID"], "Amount": amount})
+            assert r.status_code == 201, r.text
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+
+        posted = await entry(h, f"invoice-{invoice['InvoiceID']}")
+        assert posted is not None
+        assert lines(posted) == [("1200", Decimal("95.50"), Decimal(0)), ("4000", Decimal(0), Decimal("95.50"))]
+        assert posted["PostingDate"] == invoice["InvoiceDate"] and posted["Period"] == invoice["InvoiceDate"][:7]
+        pays = (await h.tims.get("payments", params={"InvoiceID": str(invoice["InvoiceID"])})).json()["data"]
+        entries = [posted]
+        for payment in pays:
+            paid = await entry(h, f"payment-{payment['PaymentID']}")
+            assert paid is not None
+            assert lines(paid) == [
+                ("1000", Decimal(payment["Amount"]), Decimal(0)),
+                ("1200", Decimal(0), Decimal(payment["Amount"])),
+            ]
+            entries.append(paid)
+        every = [line for e in entries for line in lines(e)]
+        assert sum(d for _, d, _ in every) == sum(c for _, _, c in every)  # the ledger balances
+        receivable = sum(d - c for account, d, c in every if account == "1200")
+        balance = Decimal((await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["Balance"])
+        assert receivable == balance == Decimal("42.16")  # 95.50 - 33.33 - 20.01, to the cent
+
+        assert await h.sync() == {}  # each posted once: later changes of the invoice post nothing more
+        assert len((await h.tims.get("gl-entries", params={"pageSize": "500"})).json()["data"]) == 3
+
+
+async def test_an_invoice_in_a_closed_period_waits_with_the_reason_then_posts_when_reopened_and_replayed(
+    tmp_path: Path, systems: Systems
+) -> None:
+    root = tmp_path / "p"
+    async with polled(root, systems, syncs=SYNCS) as h:
+        await h.sync()
+        closed_before = (await h.control["tims"].get("/_sandbox/periods")).json()["closedBefore"]
+        assert closed_before, "the sandbox closes the periods before the previous month"
+        first = date.fromisoformat(f"{closed_before}-01")
+        late = (first - timedelta(days=10)).isoformat()  # an invoice dated in the last closed month
+        invoice = await new_invoice(h, invoice_date=late)
+
+        outcomes = await h.sync()
+        assert outcomes.get("dead") == 1, outcomes
+        assert await entry(h, f"invoice-{invoice['InvoiceID']}") is None
+        [letter] = await h.assembly.store.dead_letters(sync="invoice-postings")
+        assert letter.record_id == str(invoice["InvoiceID"]) and letter.attempts == 1  # not retried
+        assert f"Period {late[:7]} is closed" in letter.error, letter.error
+        assert await h.sync() == {}  # it stays there: nothing retried, nothing lost
+
+        # The accountant reopens the period; replayed, the invoice posts.
+        r = await h.control["tims"].post("/_sandbox/periods", json={"closedBefore": late[:7]})
+        assert r.status_code == 200 and r.json() == {"closedBefore": late[:7]}
+        await replay(h, root, "invoice-postings")
+        posted = await entry(h, f"invoice-{invoice['InvoiceID']}")
+        assert posted is not None and posted["Period"] == late[:7]
+        assert lines(posted) == [("1200", Decimal("95.50"), Decimal(0)), ("4000", Decimal(0), Decimal("95.50"))]
+        assert await h.assembly.store.dead_letters(sync="invoice-postings") == []
+
+
+async def test_an_entry_that_does_not_balance_waits_with_the_reason_then_posts_after_the_fix(
+    tmp_path: Path, systems: Systems
+) -> None:
+    root = tmp_path / "p"
+    make_project(root, systems, syncs=SYNCS)
+    mapping = root / "mappings" / "invoice-to-gl-entry.yaml"
+    good = mapping.read_text()
+    right = "AR: [{role: receivable, side: debit}, {role: revenue, side: credit}]"
+    assert right in good
+    mapping.write_text(good.replace(right, "AR: [{role: receivable, side: credit}, {role: revenue, side: credit}]"))
+
+    async with polled(root, systems, syncs=SYNCS) as h:
+        await h.sync()
+        invoice = await new_invoice(h)
+        outcomes = await h.sync()
+        assert outcomes.get("dead") == 1, outcomes
+        [letter] = await h.assembly.store.dead_letters(sync="invoice-postings")
+        assert "does not balance: debits 0.00, credits 191.00" in letter.error, letter.error
+        assert await entry(h, f"invoice-{invoice['InvoiceID']}") is None
+
+    mapping.write_text(good)  # the postings table is put right, and ferry started again
+    async with polled(root, systems, syncs=SYNCS) as h:
+        await replay(h, root, "invoice-postings")
+        posted = await entry(h, f"invoice-{invoice['InvoiceID']}")
+        assert posted is not None
+        assert lines(posted) == [("1200", Decimal("95.50"), Decimal(0)), ("4000", Decimal(0), Decimal("95.50"))]

@@ -1,0 +1,151 @@
+"""Payments: one recorded in TIMS moves the Dynamics invoice to partly paid, then paid; an invoice marked
+paid in Dynamics becomes one TIMS payment for its balance, once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Harness, Systems, polled, without_history
+
+SYNCS = ("customers", "products", "sales-orders", "invoices", "invoice-payments")
+
+
+@pytest.fixture
+def systems() -> Iterator[Systems]:
+    with without_history() as systems:
+        yield systems
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
+    async with polled(tmp_path / "project", systems, syncs=SYNCS, workers=16) as h:
+        yield h
+
+
+async def tims_invoice(h: Harness, customer_index: int = 0) -> dict[str, Any]:
+    """A new TIMS AR invoice of 2 x 40.00 + 5 x 3.10 = 95.50 for a customer linked to a Dynamics account."""
+    customers = (await h.tims.get("customers", params={"pageSize": "500"})).json()["data"]
+    customer = [c for c in customers if c["ExternalID"] and c["Currency"] == "USD"][customer_index]
+    items = [i for i in (await h.tims.get("items", params={"pageSize": "50"})).json()["data"] if i["ExternalID"]]
+    made = await h.tims.post(
+        "invoices",
+        json={
+            "Type": "AR",
+            "CustomerID": customer["CustomerID"],
+            "Lines": [
+                {"ItemID": items[0]["ItemID"], "Quantity": 2, "UnitPrice": "40.00"},
+                {"ItemID": items[1]["ItemID"], "Quantity": 5, "UnitPrice": "3.10"},
+            ],
+        },
+    )
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+async def payments(h: Harness, invoice_id: int) -> list[dict[str, Any]]:
+    return list((await h.tims.get("payments", params={"InvoiceID": str(invoice_id)})).json()["data"])
+
+
+async def state(h: Harness, d365_invoice_id: str) -> tuple[int, int]:
+    row = (await h.d365.get(f"invoices({d365_invoice_id})", params={"$select": "statecode,statuscode"})).json()
+    return row["statecode"], row["statuscode"]
+
+
+async def test_payments_recorded_in_tims_move_the_dynamics_invoice_to_partly_paid_then_paid(harness: Harness) -> None:
+    h = harness
+    await h.sync()
+    invoice = await tims_invoice(h)
+    await h.sync()
+    d365_id = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["ExternalID"]
+    assert d365_id and await state(h, d365_id) == (0, 1)  # Active, New
+
+    part = await h.tims.post(
+        "payments", json={"InvoiceID": invoice["InvoiceID"], "Amount": "45.50", "Method": "Check", "Reference": "1001"}
+    )
+    assert part.status_code == 201, part.text
+    assert (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["PaymentStatus"] == "Partial"
+    await h.sync()
+    assert await state(h, d365_id) == (2, 100002)  # Paid, Partial
+
+    rest = await h.tims.post("payments", json={"InvoiceID": invoice["InvoiceID"], "Amount": "50.00", "Method": "ACH"})
+    assert rest.status_code == 201, rest.text
+    outcomes = await h.sync()
+    assert outcomes.get("dead", 0) == 0, outcomes
+    assert await state(h, d365_id) == (2, 100001)  # Paid, Complete
+    # The Dynamics invoice is now paid, but TIMS has no balance left: no payment is made for it.
+    amounts = [Decimal(p["Amount"]) for p in await payments(h, invoice["InvoiceID"])]
+    assert amounts == [Decimal("45.50"), Decimal("50.00")]
+    tims = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()
+    assert (tims["PaymentStatus"], Decimal(tims["Balance"])) == ("Paid", Decimal("0.00"))
+    assert await h.sync() == {}  # settled
+
+
+async def test_an_invoice_marked_paid_in_dynamics_makes_one_tims_payment_for_its_balance(harness: Harness) -> None:
+    h = harness
+    await h.sync()
+    invoice = await tims_invoice(h, customer_index=1)
+    part = await h.tims.post("payments", json={"InvoiceID": invoice["InvoiceID"], "Amount": "20.25"})
+    assert part.status_code == 201, part.text
+    await h.sync()
+    d365_id = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["ExternalID"]
+    assert await state(h, d365_id) == (2, 100002)
+
+    # The rest is received and recorded in Dynamics: the invoice is paid in full there.
+    r = await h.d365.patch(f"invoices({d365_id})", json={"statecode": 2, "statuscode": 100001})
+    assert r.status_code == 204, r.text
+    outcomes = await h.sync()
+    assert outcomes.get("dead", 0) == 0, outcomes
+    made = [p for p in await payments(h, invoice["InvoiceID"]) if p["ExternalID"] == d365_id]
+    assert len(made) == 1
+    [payment] = made
+    assert Decimal(payment["Amount"]) == Decimal("75.25")  # the balance: 95.50 - 20.25
+    assert (payment["Type"], payment["Currency"]) == ("AR", "USD")
+    tims = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()
+    assert (tims["PaymentStatus"], Decimal(tims["Balance"])) == ("Paid", Decimal("0.00"))
+    assert await state(h, d365_id) == (2, 100001)
+
+    # Once: another edit of the paid invoice, a new poll, nothing more is paid.
+    r = await h.d365.patch(f"invoices({d365_id})", json={"description": "Settled by wire transfer"})
+    assert r.status_code == 204, r.text
+    await h.sync()
+    assert len(await payments(h, invoice["InvoiceID"])) == 2
+    assert await h.sync() == {}
+
+
+async def test_a_dynamics_invoice_raised_paid_is_paid_in_tims_once_it_is_posted_there(harness: Harness) -> None:
+    h = harness
+    await h.sync()
+    customers = (await h.tims.get("customers", params={"pageSize": "500"})).json()["data"]
+    account = next(c for c in customers if c["ExternalID"] and c["Currency"] == "USD")["ExternalID"]
+    product = (await h.d365.get("products", params={"$filter": "statecode eq 0", "$top": "1"})).json()["value"][0]
+    made = await h.d365.post(
+        "invoices",
+        json={"name": "Counter sale", "customerid_account@odata.bind": f"/accounts({account})"},
+        headers={"Prefer": "return=representation"},
+    )
+    d365_id = made.json()["invoiceid"]
+    r = await h.d365.post(
+        "invoicedetails",
+        json={
+            "invoiceid@odata.bind": f"/invoices({d365_id})",
+            "productid@odata.bind": f"/products({product['productid']})",
+            "quantity": 4,
+            "priceperunit": 9.99,
+        },
+    )
+    assert r.status_code == 204, r.text
+    r = await h.d365.patch(f"invoices({d365_id})", json={"statecode": 2, "statuscode": 100001})
+    assert r.status_code == 204, r.text
+
+    outcomes = await h.sync()  # the payment waits for the invoice to be posted in TIMS, then pays it
+    assert outcomes.get("dead", 0) == 0, outcomes
+    [tims] = (await h.tims.get("invoices", params={"ExternalID": d365_id})).json()["data"]
+    [payment] = await payments(h, tims["InvoiceID"])
+    assert Decimal(payment["Amount"]) == Decimal("39.96") and payment["ExternalID"] == d365_id
+    assert (await h.tims.get(f"invoices/{tims['InvoiceID']}")).json()["PaymentStatus"] == "Paid"
+    assert await h.sync() == {}
