@@ -139,6 +139,7 @@ class _Loader:
             errors = exc.errors()
         seen: set[Loc] = set()
         cleaned = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+        bad_rows: set[Any] = set()
         for error in errors:
             loc = tuple(error["loc"])
             where = self._entry(loc)
@@ -147,10 +148,17 @@ class _Loader:
             seen.add(where)
             self.problems.append(self._format_problem(loc, error))
             # Drop what is wrong and check the rest, so its expressions are checked too.
-            if len(where) == 2 and isinstance(cleaned.get(where[0]), dict):
+            if where[:2] == ("rates", "rows") and len(where) == 3:
+                bad_rows.add(where[2])
+            elif len(where) == 2 and isinstance(cleaned.get(where[0]), dict):
                 cleaned[where[0]].pop(where[1], None)
             elif len(where) == 1:
                 cleaned.pop(where[0], None)
+        rates = cleaned.get("rates")
+        if bad_rows and isinstance(rates, dict) and isinstance(rates.get("rows"), list):
+            rates["rows"] = [row for i, row in enumerate(rates["rows"]) if i not in bad_rows]
+            if not rates["rows"] and rates.get("file") is None:
+                cleaned.pop("rates")
         try:
             return MappingSpec.model_validate({"version": 1, **cleaned})
         except PydanticValidationError:
@@ -159,6 +167,8 @@ class _Loader:
     @staticmethod
     def _entry(loc: Loc) -> Loc:
         """The entry an error belongs to: a top-level key, or one lookup, object or field."""
+        if loc[:2] == ("rates", "rows") and len(loc) >= 3:
+            return loc[:3]
         if loc and loc[0] in _MODELS and len(loc) >= 2:
             return loc[:2]
         return loc[:1]

@@ -32,9 +32,8 @@ def _rates(site: CallSite) -> Rates | None:
             "declare them under `rates:` (rows, or a CSV file); see docs/mapping.md",
         )
         return None
-    source, target = site.nodes[1], site.nodes[2]
-    if site.name != "convert":
-        source, target = site.nodes[0], site.nodes[1]
+    first = 1 if site.name == "convert" else 0
+    source, target = site.nodes[first], site.nodes[first + 1]
     literal = [n.value if isinstance(n, Literal) and isinstance(n.value, str) else None for n in (source, target)]
     for node, code in zip((source, target), literal, strict=True):
         if code is not None and (len(code) != 3 or not code.isalpha() or not code.isascii()):
