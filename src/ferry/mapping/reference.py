@@ -148,6 +148,14 @@ def templates_section() -> str:
     return "\n".join(out)
 
 
+EXAMPLES = Path(__file__).parents[3] / "docs" / "examples"
+
+
+def erp_example_section() -> str:
+    text = (EXAMPLES / "sales-order.yaml").read_text(encoding="utf-8")
+    return f"`docs/examples/sales-order.yaml`:\n\n```yaml\n{text}```\n"
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "format": format_section,
     "grammar": grammar_section,
@@ -155,6 +163,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "context": context_section,
     "functions": functions_section,
     "templates": templates_section,
+    "erp-example": erp_example_section,
 }
 
 
