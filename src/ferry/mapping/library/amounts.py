@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 from ferry.mapping import operators
@@ -241,27 +240,30 @@ def tax(site: CallSite) -> Evaluator:
 def split_exactly(total: Decimal | int, weights: list[Decimal | int], places: int, function_name: str) -> list[Decimal]:
     """`total` split in proportion to `weights` into parts of `places` places that add up to `total`
     exactly: each part rounded down, then the units left over given one each to the parts with the
-    largest remainders (the earlier part on a tie)."""
+    largest remainders (the earlier part on a tie). In integers throughout: no rounding on the way."""
     step = Decimal(1).scaleb(-places)
-    units_exact = Fraction(Decimal(total)) / Fraction(step)
-    if units_exact.denominator != 1:
+    scaled = Decimal(total).scaleb(places)
+    if scaled != scaled.to_integral_value():
         raise ApplyError(f"{function_name}() cannot split {total} into parts of {places} places; round it first")
-    if any(w < 0 for w in weights):
-        raise ApplyError(f"{function_name}() weights must not be negative")
-    whole = sum((Fraction(Decimal(w)) for w in weights), Fraction(0))
     if not weights:
         raise ApplyError(f"{function_name}() needs at least one weight")
+    if any(w < 0 for w in weights):
+        raise ApplyError(f"{function_name}() weights must not be negative")
+    # Weights as integers in a common unit, so shares and remainders are exact integer divisions.
+    shift = max(max(0, -int(Decimal(w).as_tuple().exponent)) for w in weights)
+    whole_weights = [int(Decimal(w).scaleb(shift)) for w in weights]
+    whole = sum(whole_weights)
     if whole == 0:
         raise ApplyError(f"{function_name}() weights add up to 0, so there is nothing to split in proportion to")
-    units = int(units_exact)
+    units = int(scaled)
     sign, units = (-1 if units < 0 else 1), abs(units)
-    shares = [units * Fraction(Decimal(w)) / whole for w in weights]
-    floors = [int(share) for share in shares]
-    left = units - sum(floors)
-    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - floors[i]), i))
+    floors, remainders = zip(*(divmod(units * w, whole) for w in whole_weights), strict=True)
+    parts = list(floors)
+    left = units - sum(parts)
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
     for i in by_remainder[:left]:
-        floors[i] += 1
-    return [(Decimal(sign * part) * step).quantize(step) for part in floors]
+        parts[i] += 1
+    return [(Decimal(sign * part) * step).quantize(step) for part in parts]
 
 
 @function(
