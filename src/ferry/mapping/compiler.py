@@ -13,7 +13,8 @@ from typing import Any
 
 from ferry.mapping import operators
 from ferry.mapping.nodes import Attr, Binary, Call, Case, If, Index, Literal, Node, Path, Unary
-from ferry.mapping.registry import CallSite, Evaluator, FunctionInfo, Lookups, registry
+from ferry.mapping.paths import PathError, split_path
+from ferry.mapping.registry import CallSite, Evaluator, FunctionInfo, Lookups, Rates, registry
 from ferry.mapping.spec import CONTEXT_NAMES
 from ferry.mapping.values import ApplyError, kind, truthy
 
@@ -42,9 +43,10 @@ def suggest(name: str, known: Sequence[str]) -> str | None:
 class Compiler:
     """Compiles the expressions of one mapping; collects the source paths they read."""
 
-    def __init__(self, lookups: Lookups, report: Report) -> None:
+    def __init__(self, lookups: Lookups, report: Report, rates: Rates | None = None) -> None:
         self.lookups = lookups
         self.report = report
+        self.rates = rates
         self.functions = registry()
         #: Each source path read, with the node that reads it and where to report a problem with it.
         self.reads: list[tuple[tuple[str, ...], Node, Report]] = []
@@ -145,17 +147,47 @@ class Compiler:
             for arg in node.args:  # still check what is inside
                 self.compile(arg)
             return _null
-        args = [self.compile(arg) for arg in node.args]
+        item_args = set(info.item_args)
+        if info.item_args and info.max_args is None:  # and every argument after the last one listed
+            item_args.update(range(max(info.item_args), len(node.args)))
+        args = [self._item_arg(node, i) if i in item_args else self.compile(arg) for i, arg in enumerate(node.args)]
         count = len(args)
         if count < info.min_args or (info.max_args is not None and count > info.max_args):
             self.report(f"{node.name}() takes {_arity(info)}, got {count}", node, f"write {info.signature}")
             return _null
         if info.compile is not None:
-            return info.compile(CallSite(node.name, args, node.args, self.lookups, self.report))
+            return info.compile(CallSite(node.name, args, node.args, self.lookups, self.report, self.rates))
         assert info.call is not None
         if all(isinstance(arg, Literal) for arg in node.args):
             return self._folded(info, node)
         return _caller(info.call, args)
+
+    def _item_arg(self, node: Call, index: int) -> Evaluator:
+        """An argument evaluated once per item of the call's first argument: it reads the item.
+
+        A quoted text is a path into the item. The fields it reads are read under the list's own path
+        when the list is a plain path (or a call that gives the items of one), like `lists:` items."""
+        arg = node.args[index]
+        if isinstance(arg, Literal) and isinstance(arg.value, str):
+            try:
+                keys = split_path(arg.value)
+            except PathError as exc:
+                self.report(f"{node.name}(): {exc}", arg, "name a field of the items, e.g. 'quantity' or 'product.sku'")
+                return _null
+            arg = Path(keys, start=arg.start, end=arg.end)
+        items = Compiler(self.lookups, self.report, self.rates)
+        evaluator = items.compile(arg)
+        source = item_source(node.args[0]) if node.args else None
+        if source is not None:
+            prefix, under_parent = source
+            for keys, read_node, report in items.reads:
+                if under_parent:
+                    self.parent_reads.append((*prefix, *keys))
+                else:
+                    self.reads.append(((*prefix, *keys), read_node, report))
+        # `context.parent` inside a per-item argument is the record this expression reads.
+        self.reads.extend((keys, node, self.report) for keys in items.parent_reads)
+        return evaluator
 
     def _folded(self, info: FunctionInfo, node: Call) -> Evaluator:
         """A call on constants is computed once, now; if it fails it would fail for every record."""
@@ -166,6 +198,23 @@ class Compiler:
             self.report(f"this call fails for every record: {exc.reason}", node, None)
             return _null
         return constant(value)
+
+
+def item_source(node: Node) -> tuple[tuple[str, ...], bool] | None:
+    """The source path whose items `node` gives: `lines` -> (('lines',), False); `context.parent.lines`
+    -> (('lines',), True), read of the parent record; a call such as `group_lines(lines, ...)` that gives
+    the items of its first argument -> that argument's path; anything else -> None."""
+    if isinstance(node, Path):
+        if not node.context:
+            return node.segments, False
+        if len(node.segments) > 2 and node.segments[1] == "parent":
+            return node.segments[2:], True
+        return None
+    if isinstance(node, Call) and node.args:
+        info = registry().get(node.name)
+        if info is not None and info.returns_items:
+            return item_source(node.args[0])
+    return None
 
 
 def _arity(info: FunctionInfo) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -9,19 +10,30 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 
 from ferry.core.problems import Problem, ProblemsError
-from ferry.mapping.compiler import Compiler, constant, suggest
+from ferry.mapping.compiler import Compiler, constant, item_source, suggest
 from ferry.mapping.lexer import ExpressionSyntaxError
 from ferry.mapping.lookups import LookupTable
 from ferry.mapping.mapping import FieldPlan, IfNull, ListPlan, Mapping, ObjectPlan
 from ferry.mapping.nodes import Node
 from ferry.mapping.parser import parse
 from ferry.mapping.paths import PathError, join_path, split_path
+from ferry.mapping.rates import RateTable
 from ferry.mapping.registry import Evaluator
 from ferry.mapping.source import Document, Loc, YamlSyntaxError, parse_yaml
-from ferry.mapping.spec import FieldSpec, ListSpec, LookupSpec, MappingSpec, ObjectSpec
+from ferry.mapping.spec import FieldSpec, ListSpec, LookupSpec, MappingSpec, ObjectSpec, RateRowSpec, RatesSpec
 from ferry.mapping.values import as_decimal
 
 _MODELS: dict[str, type[Any]] = {"lookups": LookupSpec, "objects": ObjectSpec, "fields": FieldSpec, "lists": ListSpec}
+_RATE_COLUMNS = ("from", "to", "rate", "date")
+
+
+def project_root(path: Path) -> Path:
+    """The project a mapping file belongs to: the nearest folder above it holding `ferry.yaml`, else its own."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / "ferry.yaml").is_file():
+            return candidate
+    return folder
 
 
 def load(path: Path, *, source_fields: Collection[str] | None = None) -> Mapping:
@@ -38,21 +50,26 @@ def check(path: Path, *, source_fields: Collection[str] | None = None) -> list[P
 
 
 def compile_mapping(
-    spec: dict[str, Any] | str, *, name: str = "<inline>", source_fields: Collection[str] | None = None
+    spec: dict[str, Any] | str,
+    *,
+    name: str = "<inline>",
+    source_fields: Collection[str] | None = None,
+    root: Path | None = None,
 ) -> Mapping:
-    """Compile a mapping given as a dict or as YAML text; raise ProblemsError listing every problem found."""
+    """Compile a mapping given as a dict or as YAML text; raise ProblemsError listing every problem found.
+    A `rates: file:` is read relative to `root` (the current folder when None)."""
     if isinstance(spec, str):
-        mapping, problems = _from_text(spec, name, name, source_fields)
+        mapping, problems = _from_text(spec, name, name, source_fields, root)
     else:
-        mapping, problems = _Loader(Document(name, spec), name, source_fields).run()
+        mapping, problems = _Loader(Document(name, spec), name, source_fields, root).run()
     if mapping is None:
         raise ProblemsError(problems, f"{name}: the mapping has {_count(problems)}")
     return mapping
 
 
-def compile_document(doc: Document, *, name: str) -> tuple[Mapping | None, list[Problem]]:
+def compile_document(doc: Document, *, name: str, root: Path | None = None) -> tuple[Mapping | None, list[Problem]]:
     """Compile a mapping already parsed (with the places of its keys), e.g. a part of another file."""
-    return _Loader(doc, name, None).run()
+    return _Loader(doc, name, None, root).run()
 
 
 def _exact(value: Any) -> Any:
@@ -78,24 +95,27 @@ def _from_file(path: Path, source_fields: Collection[str] | None) -> tuple[Mappi
         return None, [
             Problem(f"cannot read the mapping: {reason}", file=str(path), hint="check the path in ferry.yaml")
         ]
-    return _from_text(text, str(path), path.stem, source_fields)
+    return _from_text(text, str(path), path.stem, source_fields, project_root(path))
 
 
 def _from_text(
-    text: str, file: str, default_name: str, source_fields: Collection[str] | None
+    text: str, file: str, default_name: str, source_fields: Collection[str] | None, root: Path | None
 ) -> tuple[Mapping | None, list[Problem]]:
     try:
         document = parse_yaml(text, file)
     except YamlSyntaxError as exc:
         return None, [exc.problem]
-    return _Loader(document, default_name, source_fields).run()
+    return _Loader(document, default_name, source_fields, root).run()
 
 
 class _Loader:
-    def __init__(self, doc: Document, default_name: str, source_fields: Collection[str] | None) -> None:
+    def __init__(
+        self, doc: Document, default_name: str, source_fields: Collection[str] | None, root: Path | None = None
+    ) -> None:
         self.doc = doc
         self.default_name = default_name
         self.source_fields = None if source_fields is None else frozenset(source_fields)
+        self.root = root
         self.problems: list[Problem] = []
 
     def run(self) -> tuple[Mapping | None, list[Problem]]:
@@ -119,6 +139,7 @@ class _Loader:
             errors = exc.errors()
         seen: set[Loc] = set()
         cleaned = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+        bad_rows: set[Any] = set()
         for error in errors:
             loc = tuple(error["loc"])
             where = self._entry(loc)
@@ -127,10 +148,17 @@ class _Loader:
             seen.add(where)
             self.problems.append(self._format_problem(loc, error))
             # Drop what is wrong and check the rest, so its expressions are checked too.
-            if len(where) == 2 and isinstance(cleaned.get(where[0]), dict):
+            if where[:2] == ("rates", "rows") and len(where) == 3:
+                bad_rows.add(where[2])
+            elif len(where) == 2 and isinstance(cleaned.get(where[0]), dict):
                 cleaned[where[0]].pop(where[1], None)
             elif len(where) == 1:
                 cleaned.pop(where[0], None)
+        rates = cleaned.get("rates")
+        if bad_rows and isinstance(rates, dict) and isinstance(rates.get("rows"), list):
+            rates["rows"] = [row for i, row in enumerate(rates["rows"]) if i not in bad_rows]
+            if not rates["rows"] and rates.get("file") is None:
+                cleaned.pop("rates")
         try:
             return MappingSpec.model_validate({"version": 1, **cleaned})
         except PydanticValidationError:
@@ -139,6 +167,8 @@ class _Loader:
     @staticmethod
     def _entry(loc: Loc) -> Loc:
         """The entry an error belongs to: a top-level key, or one lookup, object or field."""
+        if loc[:2] == ("rates", "rows") and len(loc) >= 3:
+            return loc[:3]
         if loc and loc[0] in _MODELS and len(loc) >= 2:
             return loc[:2]
         return loc[:1]
@@ -203,7 +233,8 @@ class _Loader:
             )
             for name, t in spec.lookups.items()
         }
-        compiler = Compiler(lookups, self.reporter((), ""))
+        rates = None if spec.rates is None else self.rates(spec.rates)
+        compiler = Compiler(lookups, self.reporter((), ""), rates)
         self.object_specs: dict[tuple[str, ...], ObjectSpec] = {}
         for key, obj in spec.objects.items():
             try:
@@ -292,22 +323,94 @@ class _Loader:
         when = None if listed.when is None else self.expression(compiler, (*loc, "when"), listed.when)
         # The items' expressions read the source item, not the record: their own compiler, so their
         # reads are not checked against, nor selected as, the record's fields.
-        items = Compiler(compiler.lookups, self.reporter(loc, ""))
+        items = Compiler(compiler.lookups, self.reporter(loc, ""), compiler.rates)
         item_root = ObjectPlan("", join_path(parts))
         item_objects: dict[tuple[str, ...], ObjectPlan] = {(): item_root}
         item_leaves: dict[tuple[str, ...], str] = {}
         item_spec = spec.model_copy(update={"if_null": listed.if_null or spec.if_null, "objects": {}})
         self.tree(items, item_spec, listed.fields, (*loc, "fields"), item_objects, item_leaves)
         try:
-            prefix = split_path(listed.from_)  # a plain path: its items' fields are read as part of it
-        except PathError:
-            prefix = None
+            # A plain path (or a call giving the items of one, such as group_lines(lines, ...)): its
+            # items' fields are read as part of it.
+            found = item_source(parse(listed.from_))
+        except ExpressionSyntaxError:
+            found = None
+        prefix = found[0] if found is not None and not found[1] else None
         for keys, _, _ in items.reads:
             if prefix is not None:
                 parent_reads.append((*prefix, *keys))
         parent_reads.extend(items.parent_reads)
         leaves.update({(parts[0], *p): f"{key}.{v}" for p, v in item_leaves.items()})
         return ListPlan(parts[0], join_path(parts), source, item_root, when, listed.create_only)
+
+    # -- exchange rates -----------------------------------------------------------------------------
+
+    def rates(self, spec: RatesSpec) -> RateTable:
+        """The rate table of `rates:`: its rows, then the CSV file's; a pair and day listed twice is a problem."""
+        rows: list[tuple[str, str, Any, Any]] = []
+        seen: dict[tuple[str, str, Any], tuple[Any, str]] = {}
+
+        def add(row: RateRowSpec, where: str, problem: Callable[[str], Problem]) -> None:
+            key = (row.from_, row.to, row.date)
+            if key in seen and seen[key][0] != row.rate:
+                first = seen[key][1]
+                message = f"{row.from_}->{row.to} on {row.date.isoformat()} is listed twice ({first} and {where})"
+                self.problems.append(problem(message))
+                return
+            seen[key] = (row.rate, where)
+            rows.append((row.from_, row.to, row.rate, row.date))
+
+        for index, row in enumerate(spec.rows):
+
+            def at_row(message: str, index: int = index) -> Problem:
+                return self.doc.problem(("rates", "rows", index), message)
+
+            add(row, f"rows[{index}]", at_row)
+        if spec.file is not None:
+            self.rates_file(spec.file, add)
+        return RateTable(rows, spec.minor_units)
+
+    def rates_file(self, name: str, add: Callable[[RateRowSpec, str, Callable[[str], Problem]], None]) -> None:
+        path = (self.root or Path.cwd()) / name
+        hint = "the file is relative to the project (the folder with ferry.yaml)"
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.problems.append(self.doc.problem(("rates", "file"), f"cannot read {name}: {reason}", hint))
+            return
+        reader = csv.DictReader(text.splitlines())
+        columns = [c.strip() for c in reader.fieldnames or []]
+        missing = [c for c in _RATE_COLUMNS if c not in columns]
+        if missing:
+            self.problems.append(
+                Problem(
+                    f"the rates file needs the columns {', '.join(_RATE_COLUMNS)}; missing: {', '.join(missing)}",
+                    file=str(path),
+                    line=1,
+                    hint="the first line names the columns: from,to,rate,date",
+                )
+            )
+            return
+        reader.fieldnames = columns
+        for record in reader:
+            line = reader.line_num
+
+            def problem(message: str, line: int = line) -> Problem:
+                return Problem(message, file=str(path), line=line)
+
+            values = {c: (record.get(c) or "").strip() for c in _RATE_COLUMNS}
+            if not any(values.values()):
+                continue
+            try:
+                row = RateRowSpec.model_validate(values)
+            except PydanticValidationError as exc:
+                for error in exc.errors():
+                    column = error["loc"][0] if error["loc"] else ""
+                    message = str(error["msg"]).removeprefix("Value error, ")
+                    self.problems.append(problem(f"{column}: {message}"))
+                continue
+            add(row, f"{name} line {line}", problem)
 
     def target(self, loc: Loc, key: str) -> tuple[str, ...] | None:
         try:

@@ -70,7 +70,8 @@ def format_section() -> str:
     schema = MappingSpec.model_json_schema()
     defs = schema.get("$defs", {})
     out: list[str] = []
-    for model in (schema, defs["FieldSpec"], defs["ObjectSpec"], defs["ListSpec"], defs["LookupSpec"]):
+    models = ("FieldSpec", "ObjectSpec", "ListSpec", "LookupSpec", "RatesSpec", "RateRowSpec")
+    for model in (schema, *(defs[name] for name in models)):
         out.append(f"### {model['title']}\n\n{model['description']}\n")
         out.append("| key | type | default | meaning |\n|---|---|---|---|")
         required = set(model.get("required", []))
@@ -114,6 +115,8 @@ def _function(info: FunctionInfo) -> str:
     lines = [f"#### `{info.signature}`\n", info.description + "\n", "```text"]
     if ex.lookups:
         lines.append(f"lookups: {_json(ex.lookups)}")
+    if ex.rates:
+        lines.append(f"rates:   {_json(ex.rates)}")
     lines += [f"record:  {_json(dict(ex.record))}", f"{ex.expression}", f"  → {_show(ex.result)}", "```\n"]
     return "\n".join(lines)
 
@@ -145,6 +148,14 @@ def templates_section() -> str:
     return "\n".join(out)
 
 
+EXAMPLES = Path(__file__).parents[3] / "docs" / "examples"
+
+
+def erp_example_section() -> str:
+    text = (EXAMPLES / "sales-order.yaml").read_text(encoding="utf-8")
+    return f"`docs/examples/sales-order.yaml`:\n\n```yaml\n{text}```\n"
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "format": format_section,
     "grammar": grammar_section,
@@ -152,6 +163,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "context": context_section,
     "functions": functions_section,
     "templates": templates_section,
+    "erp-example": erp_example_section,
 }
 
 

@@ -35,6 +35,20 @@ class Example:
     record: Mapping[str, Any] = field(default_factory=dict)
     #: Lookup tables the expression uses, as they would be written under `lookups:`.
     lookups: Mapping[str, Any] = field(default_factory=dict)
+    #: The exchange rates the expression uses, as they would be written under `rates:`.
+    rates: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Rates(Protocol):
+    """The mapping's exchange rates (`rates:`), as special forms see them; see `ferry.mapping.rates`."""
+
+    def find(self, source: str, target: str, on: Any) -> tuple[Any, Any]: ...
+
+    def knows(self, source: str, target: str) -> bool: ...
+
+    def places(self, currency: str) -> int: ...
+
+    def round(self, amount: Any, currency: str) -> Any: ...
 
 
 class Lookups(Protocol):
@@ -56,6 +70,8 @@ class CallSite:
     nodes: Sequence[Node]
     lookups: Lookups
     report: Callable[[str, Node, str | None], None]
+    #: The mapping's `rates:` section; None when it has none.
+    rates: Rates | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +87,14 @@ class FunctionInfo:
     max_args: int | None
     call: Callable[..., Any] | None = field(default=None, repr=False)
     compile: Callable[[CallSite], Evaluator] | None = field(default=None, repr=False)
+    #: Arguments evaluated once per item of the first argument (a list): the item is the record they
+    #: read, `context.parent` the record and `context.position` the item's number. A quoted text there
+    #: is a path into the item (`'product.sku'`). For a function taking any number of arguments, the
+    #: arguments after the last one listed are evaluated per item too.
+    item_args: tuple[int, ...] = ()
+    #: The result is (copies of) the items of the first argument, so an expression reading its items
+    #: reads fields of the first argument's items (`lists: from: group_lines(lines, ...)`).
+    returns_items: bool = False
 
 
 _REGISTRY: dict[str, FunctionInfo] = {}
@@ -110,12 +134,33 @@ def function(name: str, *, category: str, example: Example) -> Callable[[F], F]:
 
 
 def special_form(
-    name: str, *, category: str, example: Example, signature: str, min_args: int, max_args: int | None
+    name: str,
+    *,
+    category: str,
+    example: Example,
+    signature: str,
+    min_args: int,
+    max_args: int | None,
+    item_args: tuple[int, ...] = (),
+    returns_items: bool = False,
 ) -> Callable[[F], F]:
     """Register a compiler hook under `name`; its docstring is its description in the reference."""
 
     def register(hook: F) -> F:
-        _register(FunctionInfo(name, signature, _describe(hook), example, category, min_args, max_args, compile=hook))
+        _register(
+            FunctionInfo(
+                name,
+                signature,
+                _describe(hook),
+                example,
+                category,
+                min_args,
+                max_args,
+                compile=hook,
+                item_args=item_args,
+                returns_items=returns_items,
+            )
+        )
         return hook
 
     return register

@@ -7,12 +7,14 @@ test suite fails when either is out of date.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -23,6 +25,8 @@ from pydantic import (
     Tag,
     model_validator,
 )
+
+from ferry.mapping import rates
 
 IfNull = Literal["write", "omit", "fail"]
 #: An expression (see GRAMMAR); the JSON Schema marks it with `"format": "expression"`.
@@ -111,6 +115,65 @@ class LookupSpec(BaseModel):
     ignore_case: bool = Field(False, description="Match text keys without regard to case.")
 
 
+Currency = Annotated[str, BeforeValidator(rates.currency_code), Field(json_schema_extra={"pattern": "^[A-Z]{3}$"})]
+Rate = Annotated[Decimal, BeforeValidator(rates.rate_value)]
+RateDate = Annotated[dt.date, BeforeValidator(rates.rate_date)]
+
+
+class RateRowSpec(BaseModel):
+    """One exchange rate: from `date` on, one `from` is worth `rate` `to`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        title="Rate",
+        json_schema_extra={"examples": [{"from": "EUR", "to": "USD", "rate": "1.0842", "date": "2026-11-01"}]},
+    )
+
+    from_: Currency = Field(alias="from", description="The currency converted from, an ISO 4217 code (`EUR`).")
+    to: Currency = Field(description="The currency converted to (`USD`).")
+    rate: Rate = Field(description="Units of `to` for one unit of `from`: an exact decimal (`1.0842`), more than 0.")
+    date: RateDate = Field(description="The day the rate applies from, ISO 8601 (`2026-11-01`).")
+
+
+class RatesSpec(BaseModel):
+    """The exchange rates `convert()`, `rate()` and `rate_date()` use: rows written here, a CSV file, or both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        title="Rates",
+        json_schema_extra={
+            "examples": [
+                {
+                    "file": "rates/ecb.csv",
+                    "rows": [{"from": "EUR", "to": "USD", "rate": "1.0842", "date": "2026-11-01"}],
+                    "minor_units": {"CLP": 0},
+                }
+            ]
+        },
+    )
+
+    description: str | None = Field(None, description="Where the rates come from, for people.")
+    file: str | None = Field(
+        None,
+        description="A CSV file of rates, relative to the project (the folder with `ferry.yaml`; the mapping's "
+        "folder outside a project), with the columns `from,to,rate,date` (others are ignored). Read and checked "
+        "when the mapping loads.",
+    )
+    rows: list[RateRowSpec] = Field(default_factory=list, description="Rates written in the mapping.")
+    minor_units: dict[Currency, Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=dict,
+        description="Decimal places of a currency's minor unit, where ISO 4217's (built in: 2 for most, 0 for "
+        "JPY, 3 for KWD...) is not what the target system uses.",
+    )
+
+    @model_validator(mode="after")
+    def _some_rates(self) -> RatesSpec:
+        if self.file is None and not self.rows:
+            raise ValueError("give `rows`, a `file`, or both")
+        return self
+
+
 class ObjectSpec(BaseModel):
     """Settings for a nested target object (the part of dotted field names before the last dot)."""
 
@@ -197,6 +260,9 @@ class MappingSpec(BaseModel):
         "write", description=_IF_NULL + " For every field, unless an object or field says otherwise."
     )
     lookups: dict[TableName, LookupSpec] = Field(default_factory=dict, description="Lookup tables by name.")
+    rates: RatesSpec | None = Field(
+        None, description="Exchange rates, for `convert()`, `rate()` and `rate_date()`; see *Currencies*."
+    )
     objects: dict[str, ObjectSpec] = Field(
         default_factory=dict, description="Settings for nested target objects, by path (`primarycontactid`)."
     )

@@ -19,7 +19,7 @@ def test_the_json_schema_is_up_to_date() -> None:
 
 def test_every_generated_section_is_on_the_page() -> None:
     page = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")
-    for name in ("format", "grammar", "operators", "context", "functions", "templates"):
+    for name in ("format", "grammar", "operators", "context", "functions", "templates", "erp-example"):
         assert f"<!-- BEGIN GENERATED: {name} -->" in page
 
 

@@ -15,6 +15,8 @@ def test_every_function_of_the_language_is_registered() -> None:
         "concat", "join", "format", "split", "trim", "upper", "lower", "replace", "substring", "length",
         "string", "integer", "decimal", "boolean", "date", "datetime", "coalesce", "default", "nullif", "try",
         "lookup", "twin", "round", "abs", "parse_address", "format_address", "country_code", "country_name",
+        "convert", "rate", "rate_date", "money", "sum", "count", "min", "max", "map_items", "tax", "allocate",
+        "group_lines", "split_lines", "filter_items",
     }  # fmt: skip
     assert set(FUNCTIONS) == expected
 
@@ -34,6 +36,8 @@ def test_every_function_documents_itself(info: FunctionInfo) -> None:
 def test_every_example_gives_its_documented_result(info: FunctionInfo) -> None:
     example = info.example
     spec: dict[str, Any] = {"version": 1, "lookups": dict(example.lookups), "fields": {"out": example.expression}}
+    if example.rates:
+        spec["rates"] = dict(example.rates)
     result = compile_mapping(spec).apply(dict(example.record))["out"]
     assert result == example.result
     assert type(result) is type(example.result)
