@@ -37,3 +37,8 @@ class TokenBucket:
         """The system asked us to wait (a 429): spend the tokens that would accrue meanwhile."""
         self._refill()
         self._tokens = min(self._tokens, 0.0) - seconds * self.rate
+
+    def cap(self, tokens: float) -> None:
+        """The system says only `tokens` requests are left now: never count on more than that."""
+        self._refill()
+        self._tokens = min(self._tokens, tokens)

@@ -16,6 +16,7 @@ from ferry.core.errors import ConfigError
 # optional dependencies are missing, or it is being worked on): a project still validates.
 BUILTIN_CONFIGS = {
     "dynamics365": "ferry.connectors.dynamics365.config:DataverseConfig",
+    "storefront": "ferry.connectors.storefront.config:StorefrontConfig",
     "tims": "ferry.connectors.tims.config:TimsConfig",
 }
 
