@@ -20,6 +20,7 @@ from ferry.run import Assembly, assemble
 from ferry.run.serve import Listen, Runner
 from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
 from ferry.sandboxes.kit.server import running
+from ferry.sandboxes.storefront import StorefrontSandbox
 from ferry.sandboxes.tims import TimsSandbox
 
 TIMS_KEY = {"X-API-Key": "tims-sandbox-key"}
@@ -32,6 +33,9 @@ class Systems:
     d365_url: str
     tims: TimsSandbox
     tims_url: str
+    #: The storefront, for the tests of flows that start or end there (`shop_systems`).
+    shop: StorefrontSandbox | None = None
+    shop_url: str = "http://127.0.0.1:7073"
 
 
 @pytest.fixture
@@ -97,6 +101,7 @@ def make_project(
     if kept:
         text = text.rstrip("\n") + "\n\nworkflows:\n" + "".join(kept)
     text = text.replace("http://127.0.0.1:7071", systems.d365_url).replace("http://127.0.0.1:7072", systems.tims_url)
+    text = text.replace("http://127.0.0.1:7073", systems.shop_url)
     if fast:
         text = text.replace(
             "    client_secret: ${secret:d365-client-secret}\n",
@@ -192,6 +197,8 @@ async def clients(systems: Systems) -> tuple[httpx.AsyncClient, httpx.AsyncClien
         "d365": httpx.AsyncClient(base_url=systems.d365_url, timeout=60),
         "tims": httpx.AsyncClient(base_url=systems.tims_url, timeout=60),
     }
+    if systems.shop is not None:
+        control["shop"] = httpx.AsyncClient(base_url=systems.shop_url, timeout=60)
     return d365, tims, control
 
 

@@ -104,7 +104,7 @@ def test_validate_json_lists_problems_as_objects_and_exits_2(tmp_path: Path) -> 
     assert "connection 'timz' is not defined" in messages
     problem = report["problems"][messages.index("connection 'timz' is not defined")]
     assert problem["file"] == str(tmp_path / "ferry.yaml") and isinstance(problem["line"], int)
-    assert problem["hint"] == "defined connections: d365, tims"
+    assert problem["hint"] == "defined connections: d365, shop, tims"
 
 
 def test_validate_output_never_contains_a_secret_value(tmp_path: Path) -> None:
@@ -183,5 +183,6 @@ def test_the_template_validates_clean_through_the_cli(tmp_path: Path) -> None:
     init(tmp_path)
     result = ferry("validate", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 connections: d365 (dynamics365), tims (tims)" in result.stdout
+    assert "3 connections: d365 (dynamics365), tims (tims), shop (storefront)" in result.stdout
+    assert "workflow order-to-cash: workflows/order-to-cash.yaml" in result.stdout
     assert "sync customers: d365.accounts <-> tims.customers" in result.stdout

@@ -87,4 +87,5 @@ def test_the_template_validates_clean(tmp_path: Path) -> None:
     report = validate(tmp_path, {})
     assert report.problems == []
     assert report.project is not None
-    assert {c.type for c in report.project.connections.values()} == {"dynamics365", "tims"}
+    assert {c.type for c in report.project.connections.values()} == {"dynamics365", "tims", "storefront"}
+    assert {w.name for w in report.project.workflows} == {"procure-to-pay", "order-to-cash"}
