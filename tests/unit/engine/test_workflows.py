@@ -168,6 +168,17 @@ async def test_ensure_matches_an_existing_record_instead_of_creating_one(h: Harn
     assert h.created("customers") == []
 
 
+async def test_two_runs_ensuring_the_same_new_record_at_once_create_it_once(h: Harness) -> None:
+    h.erp.interleave = True  # every call yields, so both runs would look before either creates
+    await h.order("o1", email="new@example.com")
+    await h.order("o2", email="new@example.com")
+    await h.settle()
+    first, second = await h.run("o1"), await h.run("o2")
+    assert first.state == second.state == "completed"
+    assert len(h.created("customers")) == 1
+    assert first.steps["customer"].output["id"] == second.steps["customer"].output["id"]
+
+
 async def test_a_transient_failure_is_retried_without_repeating_the_steps_before_it(h: Harness) -> None:
     h.erp.fail_next_write = [TransientError("503 from the ERP"), TransientError("503 again")]
     await h.order("o1")

@@ -9,7 +9,8 @@ record under an event id that redelivery collapses.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -86,6 +87,7 @@ class Actions:
         self.batchers = batchers
         self.breakers = breakers
         self.watchers = watchers
+        self._locks: dict[tuple[Any, ...], list[Any]] = {}
 
     async def run(self, action: Action, ctx: StepContext) -> Any:
         if isinstance(action, FindPlan):
@@ -173,16 +175,10 @@ class Actions:
     async def write(self, plan: WritePlan, ctx: StepContext) -> Any:
         if plan.kind == "ensure":
             match = self.values(plan.match, ctx)
-            ctx.input = {"match": match}
-            found = await self.lookup(plan.connection, plan.entity, match)
-            if found is not None:
-                if plan.update_found:
-                    delta = changes(plan.body(ctx.state, ctx.now, creating=False), found.data)
-                    ctx.input["update"] = delta
-                    if delta:
-                        op = WriteOp(WriteKind.UPDATE, plan.entity, data=delta, id=found.id, if_match=found.version)
-                        return await self.send(plan.connection, op, found.data)
-                return output(found)
+            # Two runs ensuring the same record at once (two orders from one new buyer) must not both
+            # find nothing and both create it: the look-up and the create hold the match values' lock.
+            async with self._holding((plan.connection, plan.entity, *sorted(match.items(), key=str))):
+                return await self._ensure(plan, ctx, match)
         if plan.kind == "update":
             assert plan.id is not None
             record_id = plan.id(ctx.state, ctx.now)
@@ -191,10 +187,39 @@ class Actions:
             payload = plan.body(ctx.state, ctx.now, creating=False)
             ctx.input = {"id": record_id, "update": payload}
             return await self.send(plan.connection, WriteOp(WriteKind.UPDATE, plan.entity, payload, str(record_id)))
+        return await self._create(plan, ctx)
+
+    async def _ensure(self, plan: WritePlan, ctx: StepContext, match: dict[str, Any]) -> Any:
+        ctx.input = {"match": match}
+        found = await self.lookup(plan.connection, plan.entity, match)
+        if found is None:
+            return await self._create(plan, ctx)
+        if plan.update_found:
+            delta = changes(plan.body(ctx.state, ctx.now, creating=False), found.data)
+            ctx.input["update"] = delta
+            if delta:
+                op = WriteOp(WriteKind.UPDATE, plan.entity, data=delta, id=found.id, if_match=found.version)
+                return await self.send(plan.connection, op, found.data)
+        return output(found)
+
+    async def _create(self, plan: WritePlan, ctx: StepContext) -> Any:
         payload = plan.body(ctx.state, ctx.now, creating=True)
         ctx.input = {**(ctx.input or {}), "create": payload}
         op = WriteOp(WriteKind.CREATE, plan.entity, data=payload, idempotency_key=ctx.key)
         return await self.send(plan.connection, op)
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, key: tuple[Any, ...]) -> AsyncIterator[None]:
+        """A lock per key, dropped when nobody holds or waits for it (keys are many, each short-lived)."""
+        entry = self._locks.setdefault(key, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[key]
 
     async def send(self, connection: str, op: WriteOp, before: dict[str, Any] | None = None) -> Any:
         if connection not in self.batchers:
