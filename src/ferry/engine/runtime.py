@@ -40,7 +40,7 @@ class Engine:
         retry: RetryPolicy | None = None,
         webhook_secrets: Mapping[str, str] | None = None,
         workflows: Sequence[WorkflowPlan] = (),
-        workflow_workers: int = 32,
+        workflow_workers: int = 256,
     ) -> None:
         self.store = store
         self.syncs = {s.name: s for s in syncs}

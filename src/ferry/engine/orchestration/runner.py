@@ -40,6 +40,8 @@ log = logging.getLogger("ferry.workflow")
 PASSED = frozenset({"done", "skipped", "continued"})
 #: How long a run waits on a connection whose credentials were refused before it looks again.
 AUTH_PAUSE_SECONDS = 30.0
+#: Runs claimed from the store in one go (one transaction), at most.
+CLAIM_BATCH = 64
 
 
 class _Stop(Exception):
@@ -59,7 +61,7 @@ class WorkflowRunner:
         batchers: Mapping[str, WriteBatcher],
         breakers: Mapping[str, CircuitBreaker],
         retry: RetryPolicy | None = None,
-        workers: int = 32,
+        workers: int = 256,
         lease_seconds: float = 120.0,
         worker_id: str = "ferry",
     ) -> None:
@@ -77,7 +79,7 @@ class WorkflowRunner:
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._busy = 0
+        self._running: set[asyncio.Task[None]] = set()
         store.settled.append(self.watchers.settled)
 
     # --- triggers -----------------------------------------------------------------------------
@@ -120,23 +122,22 @@ class WorkflowRunner:
     # --- workers ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        for n in range(self.workers):
-            name = f"{self.worker_id}:wf{n}"
-            self._tasks.append(asyncio.create_task(self._work(name), name=f"ferry-workflow-{n}"))
+        self._tasks.append(asyncio.create_task(self._dispatch(), name="ferry-workflow-dispatch"))
 
     async def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await asyncio.gather(*self._running, return_exceptions=True)
 
     @property
     def busy(self) -> bool:
-        return self._busy > 0
+        return bool(self._running)
 
     def idle(self) -> bool:
         """No run in hand and none due (for draining in tests and initial loads)."""
-        return self._busy == 0 and not self.store.runs.runnable()
+        return not self._running and not self.store.runs.runnable()
 
     def wake(self) -> None:
         self._wake.set()
@@ -145,14 +146,27 @@ class WorkflowRunner:
         task = asyncio.get_running_loop().create_task(self.store.runs.wake(sorted(runs)))
         task.add_done_callback(lambda _: self._wake.set())
 
-    async def _work(self, worker: str) -> None:
+    async def _dispatch(self) -> None:
+        """Claim due runs in batches and walk each in a task of its own, up to `workers` at once.
+
+        One claimer rather than a pool of workers each claiming one run: a run whose step waits on a
+        throttled connection (a shop's bucket) then holds a task, not one of a few workers, so runs
+        needing other systems keep moving; and an idle runner asks the store once, not once per worker.
+        """
+        worker = f"{self.worker_id}:wf"
         trouble = 0
         while not self._stop.is_set():
+            free = self.workers - len(self._running)
+            if free <= 0:
+                await asyncio.wait([*self._running], return_when=asyncio.FIRST_COMPLETED)
+                continue
             try:
-                runs = await self.store.runs.claim(worker=worker, limit=1, lease_seconds=self.lease_seconds)
-            except Exception:  # the store failed (disk full, locked): keep the worker, try again
+                runs = await self.store.runs.claim(
+                    worker=worker, limit=min(free, CLAIM_BATCH), lease_seconds=self.lease_seconds
+                )
+            except Exception:  # the store failed (disk full, locked): keep dispatching, try again
                 trouble += 1
-                log.exception("workflow worker %s could not take work from the store", worker)
+                log.exception("workflow runner could not take work from the store")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), timeout=min(30.0, 0.5 * 2**trouble))
                 continue
@@ -162,12 +176,10 @@ class WorkflowRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=0.5)
                 continue
-            self._busy += 1
-            try:
-                for run in runs:
-                    await self._execute(run, worker)
-            finally:
-                self._busy -= 1
+            for run in runs:
+                task = asyncio.create_task(self._execute(run, worker), name=f"ferry-workflow-run-{run.id}")
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
 
     async def _execute(self, run: Run, worker: str) -> None:
         plan = self.workflows.get(run.workflow)
