@@ -10,7 +10,13 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from ferry.connectors.contract import EntitySchema, Health, WebhookSource
-from ferry.connectors.storefront.client import StorefrontClient, http_client, ids_param, parse_time
+from ferry.connectors.storefront.client import (
+    MAX_PAGE_SIZE,
+    StorefrontClient,
+    http_client,
+    ids_param,
+    parse_time,
+)
 from ferry.connectors.storefront.config import StorefrontConfig
 from ferry.connectors.storefront.cursors import StorefrontCursor, read_changes
 from ferry.connectors.storefront.entities import RESOURCES, SCHEMAS, to_record
@@ -78,7 +84,7 @@ class StorefrontConnector:
     async def read(self, entity: str, cursor: str | None, *, page_size: int | None = None) -> Page:
         """Records changed since `cursor`, oldest walk first (see `cursors.py`); locations are rescanned."""
         _known(entity)
-        size = min(page_size or self.config.page_size, self.config.page_size, 250)
+        size = max(1, min(page_size or self.config.page_size, MAX_PAGE_SIZE))
         if entity == "locations":
             return Page(records=[to_record(entity, row) for row in await self._locations()], cursor=None, more=False)
         state = StorefrontCursor.decode(cursor)
