@@ -83,7 +83,7 @@ def control_app(
             raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
         return _dead(await _letter(store, letter_id), payload=False)
 
-    @app.get("/api/records/{sync}/{side}/{record_id}", response_model=RecordHistory)
+    @app.get("/api/records/{sync}/{side}/{record_id:path}", response_model=RecordHistory)
     async def record(sync: str, side: Literal["left", "right"], record_id: str) -> RecordHistory:
         link = await store.link(sync, side, record_id)
         trail = await store.audit_trail(sync, side, record_id)

@@ -334,9 +334,10 @@ class Processor:
             "source_id": source.id,
             "target_id": target.id if target else None,
         }
-        if await self._skips(spec, origin, source, context):
-            audit = AuditEntry(spec.name, origin, source.id, "skipped", {"note": "the mapping's skip_when is true"})
+        if reason := await self._skips(spec, origin, source, context):
+            audit = AuditEntry(spec.name, origin, source.id, "skipped", {"note": reason})
             await self.store.finish(claim, link=None, audit=[audit])
+            log.info("%s: %s record %s skipped: %s", spec.name, origin, source.id, reason)
             return "skipped"
         payload = await self._map(spec, origin, source, context, creating=target is None)
         written = fingerprint(payload)
@@ -424,8 +425,9 @@ class Processor:
             raise DependencyMissing(missing, spec.side(other(origin)).connection)
         return mapping.apply(data, context=context, creating=creating)
 
-    async def _skips(self, spec: SyncSpec, origin: Side, source: Record, context: dict[str, Any]) -> bool:
-        """The mapping's `skip_when`, with the twins it names resolved (a twin not there yet is null)."""
+    async def _skips(self, spec: SyncSpec, origin: Side, source: Record, context: dict[str, Any]) -> str | None:
+        """Why the mapping's `skip_when` skips the record, or None; the twins it names are resolved first
+        (a twin not there yet is null)."""
         twins = Twins(self.syncs, spec.side(origin).connection)
         mapping, data = spec.maps[origin], dict(source.data)
         context = {**context, TWINS: twins}
@@ -433,7 +435,7 @@ class Processor:
         if twins.unresolved:
             await twins.resolve(self.store, self._twin_reader(twins))
             skip = mapping.skips(data, context=context)
-        return skip
+        return mapping.skip_reason(data, context=context) if skip else None
 
     def _twin_reader(self, twins: Twins) -> Callable[[str, str], Awaitable[Mapping[str, Any] | None]]:
         """How `twin('sync', id, 'field')` reads the twin: from its system, as the sync reads that side."""
@@ -484,6 +486,8 @@ class Processor:
             if value in (None, ""):
                 continue
             candidates = await self._lookup(spec, target_side, theirs, value, unique=True)
+        if not candidates and spec.find_by:
+            candidates = await self._find_by(spec, origin, target_side, source)
         for candidate in candidates:
             if candidate.deleted or _linked_elsewhere(spec, target_side, candidate, source.id):
                 continue
@@ -491,6 +495,21 @@ class Processor:
             if existing is None or existing.id_on(origin) in (None, source.id):
                 return candidate
         return None
+
+    async def _find_by(self, spec: SyncSpec, origin: Side, target_side: Side, source: Record) -> list[Record]:
+        """The one target record whose `find_by` fields equal the mapped payload's (none when a value is null,
+        or the mapping fails: writing the record then reports why)."""
+        context = {"sync": spec.name, "source_side": origin, "source_id": source.id, "target_id": None}
+        try:
+            payload = await self._map(spec, origin, source, context, creating=True)
+        except ValidationError:
+            return []
+        key = {name: payload.get(name) for name in spec.find_by}
+        if any(value in (None, "") for value in key.values()):
+            return []
+        dst_spec = spec.side(target_side)
+        found = await self._call(dst_spec.connection, self.connectors[dst_spec.connection].find(dst_spec.entity, key))
+        return found if len(found) == 1 else []
 
     async def _through(self, via: str, connection: str, record_id: str) -> str | None:
         """The twin that sync `via` keeps of `record_id`, a record of `connection` (None if it has none)."""

@@ -21,6 +21,8 @@ class RecordMapping(Protocol):
 
     def skips(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> bool: ...
 
+    def skip_reason(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> str: ...
+
     def apply(
         self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False
     ) -> dict[str, Any]: ...
@@ -66,6 +68,9 @@ class SyncSpec:
     match: tuple[MatchRule, ...] = ()
     conflicts: ConflictPolicy = ConflictPolicy()
     deletes: Literal["propagate", "ignore"] = "propagate"
+    #: Fields of the target's records that name the record the mapped payload belongs to (a shop's stock
+    #: level is its SKU at a location): the twin is the one record whose fields equal the payload's.
+    find_by: tuple[str, ...] = ()
 
     def side(self, side: Side) -> SideSpec:
         return self.left if side == "left" else self.right

@@ -267,6 +267,11 @@ class _Loader:
             if obj.when is not None:
                 plan.when = self.expression(compiler, ("objects", key, "when"), obj.when)
         skip = None if spec.skip_when is None else self.expression(compiler, ("skip_when",), spec.skip_when)
+        reason = None if spec.skip_reason is None else self.expression(compiler, ("skip_reason",), spec.skip_reason)
+        if reason is not None and skip is None:
+            self.problems.append(
+                self.doc.problem(("skip_reason",), "skip_reason without skip_when", "say when to skip with skip_when")
+            )
         self.check_sources(compiler)
         if self.problems:
             return None
@@ -276,6 +281,7 @@ class _Loader:
             frozenset(join_path(keys) for keys in [*(k for k, _, _ in compiler.reads), *parent_reads]),
             frozenset(join_path(parts) for parts in leaves),
             skip,
+            reason,
         )
 
     def tree(

@@ -146,7 +146,7 @@ class Mapping:
     dot in it is in backquotes), `fields_written` the target paths it can write.
     """
 
-    __slots__ = ("_root", "_skip", "fields_read", "fields_written", "name")
+    __slots__ = ("_reason", "_root", "_skip", "fields_read", "fields_written", "name")
 
     def __init__(
         self,
@@ -155,12 +155,14 @@ class Mapping:
         fields_read: frozenset[str],
         fields_written: frozenset[str],
         skip: Evaluator | None = None,
+        reason: Evaluator | None = None,
     ) -> None:
         self.name = name
         self.fields_read = fields_read
         self.fields_written = fields_written
         self._root = root
         self._skip = skip
+        self._reason = reason
 
     def skips(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> bool:
         """Does the mapping's `skip_when` say this record is not written to the target?"""
@@ -170,6 +172,17 @@ class Mapping:
             return truthy(self._skip(record, context or {}))
         except ApplyError as exc:
             raise ValidationError(f"mapping {self.name!r}: skip_when failed: {exc.reason}", mapping=self.name) from None
+
+    def skip_reason(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> str:
+        """Why a record `skips()` is skipped: the mapping's `skip_reason`, or a note that `skip_when` is true."""
+        fallback = f"mapping {self.name!r}: skip_when is true"
+        if self._reason is None:
+            return fallback
+        try:
+            reason = self._reason(record, context or {})
+        except ApplyError as exc:
+            return f"{fallback} (skip_reason failed: {exc.reason})"
+        return fallback if reason in (None, "") else str(reason)
 
     def __repr__(self) -> str:
         return f"<Mapping {self.name!r}: {len(self.fields_read)} fields read, {len(self.fields_written)} written>"

@@ -256,6 +256,11 @@ class MappingSpec(BaseModel):
         "them as skipped), e.g. `statecode == 2 and context.target_id == null`: a cancelled order never sent is "
         "not sent now.",
     )
+    skip_reason: Expression | None = Field(
+        None,
+        description="Why a record is skipped, in words, for the audit and the console: an expression giving text, "
+        "evaluated only when `skip_when` is true, e.g. `format('the shop does not sell {}', SKU)`.",
+    )
     if_null: IfNull = Field(
         "write", description=_IF_NULL + " For every field, unless an object or field says otherwise."
     )

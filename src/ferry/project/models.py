@@ -135,6 +135,12 @@ class Sync(Strict):
         description="On the first run, link records that already exist on both sides when all these fields are "
         "equal (each rule is tried in turn; the first that finds exactly one record wins).",
     )
+    find_by: list[str] = Field(
+        default_factory=list,
+        description="Fields of the target's records that name the record a mapped payload belongs to, when no "
+        "link or match rule has found it: the twin is the one record whose fields equal the payload's (a shop's "
+        "stock level is `[sku, location_id]`). The mappings must write these fields.",
+    )
     conflicts: Conflicts = Field(
         default_factory=lambda: NewestWins(policy="newest_wins"),
         description="What to do when both sides changed the same record since the last sync: "

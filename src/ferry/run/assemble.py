@@ -81,6 +81,7 @@ def sync_spec(project: Project, sync: Sync) -> SyncSpec:
         direction=sync.direction.value,
         link_field=link_field,
         match=tuple(MatchRule(m.left, m.right, m.via) for m in sync.match),
+        find_by=tuple(sync.find_by),
         conflicts=ConflictPolicy(conflicts.policy, str(winner) if winner else None),  # type: ignore[arg-type]
     )
 

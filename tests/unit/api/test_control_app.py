@@ -67,6 +67,18 @@ async def test_record_history_shows_the_twin_and_the_audit(store: SqliteStore) -
     assert unknown.status_code == 404
 
 
+async def test_the_history_of_a_record_whose_id_has_a_slash_is_found(store: SqliteStore) -> None:
+    # A TIMS inventory row is its SKU in a warehouse, `WR-6011/MAIN`; a shop stock level `<item>/<location>`.
+    await store.enqueue([NewEvent("shop-stock", "right", "WR-6011/MAIN", version="3")])
+    [claim] = await store.claim(worker="w", limit=1, lease_seconds=30)
+    note = {"note": "the shop sells no SKU WR-6011 at location 71013579357"}
+    await store.finish(claim, link=None, audit=[AuditEntry("shop-stock", "right", "WR-6011/MAIN", "skipped", note)])
+    async with await client(store) as c:
+        found = await c.get("/api/records/shop-stock/right/WR-6011/MAIN")
+    assert found.status_code == 200, found.text
+    assert [(a["action"], a["detail"]) for a in found.json()["audit"]] == [("skipped", note)]
+
+
 async def test_connection_health_reports_paused_circuits(store: SqliteStore) -> None:
     breaker = CircuitBreaker()
     breaker.pause("401 from TIMS")

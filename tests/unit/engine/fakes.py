@@ -156,6 +156,9 @@ class Rename:
     def skips(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> bool:
         return False
 
+    def skip_reason(self, record: dict[str, Any], *, context: dict[str, Any] | None = None) -> str:
+        return "never skipped"
+
     def apply(
         self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False
     ) -> dict[str, Any]:

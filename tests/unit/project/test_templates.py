@@ -89,3 +89,18 @@ def test_the_template_validates_clean(tmp_path: Path) -> None:
     assert report.project is not None
     assert {c.type for c in report.project.connections.values()} == {"dynamics365", "tims", "storefront"}
     assert {w.name for w in report.project.workflows} == {"procure-to-pay", "order-to-cash"}
+    flows = {s.name: (s.left.connection, s.right.connection, s.direction.value) for s in report.project.syncs}
+    assert flows == {
+        "customers": ("d365", "tims", "both"),
+        "products": ("d365", "tims", "both"),
+        "vendors": ("d365", "tims", "both"),
+        "purchase-orders": ("d365", "tims", "left_to_right"),
+        "sales-orders": ("d365", "tims", "both"),
+        "invoices": ("d365", "tims", "both"),
+        "invoice-payments": ("d365", "tims", "left_to_right"),
+        "invoice-postings": ("tims", "tims", "left_to_right"),
+        "payment-postings": ("tims", "tims", "left_to_right"),
+        "inventory": ("d365", "tims", "both"),
+        "shipments": ("d365", "tims", "right_to_left"),
+        "shop-stock": ("shop", "tims", "right_to_left"),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 #: Shopify lists inventory levels for at most 50 locations per request.
 MAX_LOCATIONS = 50
+#: A SKU the shop did not have is looked for again (a fresh scan of products) no sooner than this.
+SKU_RESCAN_SECONDS = 60.0
 
 
 class StorefrontConnector:
@@ -57,6 +60,7 @@ class StorefrontConnector:
         )
         self._writer = StorefrontWriter(self.client, self._inventory_item_for_sku, concurrency=self.write_concurrency)
         self._skus: dict[str, int] = {}
+        self._skus_read_at: float | None = None
         self._sku_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
@@ -175,16 +179,22 @@ class StorefrontConnector:
         return rows
 
     async def _inventory_item_for_sku(self, sku: str) -> int | None:
-        """The inventory item of the variant with `sku` (REST cannot search variants: scan products once)."""
+        """The inventory item of the variant with `sku` (REST cannot search variants: scan products once).
+
+        An unknown SKU rescans, but at most every `SKU_RESCAN_SECONDS`: a stock feed naming many items the
+        shop does not sell would otherwise scan the whole catalogue once per item, inside a 2-a-second bucket.
+        """
         async with self._sku_lock:
-            if sku not in self._skus:
-                self._skus = {}
+            fresh = self._skus_read_at is not None and time.monotonic() - self._skus_read_at < SKU_RESCAN_SECONDS
+            if sku not in self._skus and not fresh:
+                started, skus = time.monotonic(), dict[str, int]()
                 params = {"fields": "id,variants", "limit": "250"}
                 async for page in self.client.pages("products.json", "products", params):
                     for product in page:
                         for variant in product.get("variants") or []:
                             if variant.get("sku") and variant.get("inventory_item_id") is not None:
-                                self._skus.setdefault(str(variant["sku"]), int(variant["inventory_item_id"]))
+                                skus.setdefault(str(variant["sku"]), int(variant["inventory_item_id"]))
+                self._skus, self._skus_read_at = skus, started  # only a complete scan counts
             return self._skus.get(sku)
 
 
