@@ -186,5 +186,5 @@ def test_the_template_validates_clean_through_the_cli(tmp_path: Path) -> None:
     assert "3 connections: d365 (dynamics365), tims (tims), shop (storefront)" in result.stdout
     assert "workflow order-to-cash: workflows/order-to-cash.yaml" in result.stdout
     assert "sync customers: d365.accounts <-> tims.customers" in result.stdout
-    assert "sync shipments: d365.salesorders <- tims.shipments" in result.stdout
+    assert "sync shipments: d365.salesorders <-> tims.shipments" in result.stdout
     assert "sync shop-stock: shop.inventory_levels <- tims.inventory" in result.stdout

@@ -101,6 +101,6 @@ def test_the_template_validates_clean(tmp_path: Path) -> None:
         "invoice-postings": ("tims", "tims", "left_to_right"),
         "payment-postings": ("tims", "tims", "left_to_right"),
         "inventory": ("d365", "tims", "both"),
-        "shipments": ("d365", "tims", "right_to_left"),
+        "shipments": ("d365", "tims", "both"),
         "shop-stock": ("shop", "tims", "right_to_left"),
     }

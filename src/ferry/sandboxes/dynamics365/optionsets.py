@@ -93,6 +93,8 @@ SALESORDER_STATUS = statuses(
     (100002, "Partial", 3),
     (100003, "Invoiced", 4),
 )
+ORDERCLOSE_STATE = states((0, "Open", 1), (1, "Completed", 2), (2, "Canceled", 3))
+ORDERCLOSE_STATUS = statuses((1, "Open", 0), (2, "Completed", 1), (3, "Canceled", 2))
 INVOICE_STATE = states((0, "Active", 1), (1, "Closed", 3), (2, "Paid", 100001), (3, "Canceled", 100003))
 INVOICE_STATUS = statuses(
     (1, "New", 0),

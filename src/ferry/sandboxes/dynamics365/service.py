@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ferry.sandboxes.dynamics365 import bulk, bulkdelete, definitions, metadata
+from ferry.sandboxes.dynamics365 import bulk, bulkdelete, closing, definitions, metadata
 from ferry.sandboxes.dynamics365.errors import ODATA_PARSE, VERSION_MISMATCH, ODataError, bad_request, not_found
 from ferry.sandboxes.dynamics365.filters import primary_keys
 from ferry.sandboxes.dynamics365.options import Preferences, QueryOptions, parse_options, parse_prefer
@@ -126,6 +126,10 @@ class DataverseService:
         if path.startswith(("EntityDefinitions", "GlobalOptionSetDefinitions")):
             _only(req, "GET")
             return ApiResponse(200, definitions.definitions(self, unquote(path), req.params))
+        if path == closing.ACTION:
+            _only(req, "POST")
+            closing.fulfill_sales_order(self, req)
+            return ApiResponse(204)
         if path == "BulkDelete":
             _only(req, "POST")
             return ApiResponse(200, bulkdelete.run(self, req))

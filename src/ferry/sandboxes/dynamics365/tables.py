@@ -204,6 +204,21 @@ def _tables() -> list[Table]:
         relationships=(Relationship("order_details", "salesorderdetail", "salesorderid", "cascade"),),
         autonumber=("ordernumber", "ORD"),
     )
+    # The activity FulfillSalesOrder records on the order it closes.
+    orderclose = Table(
+        "orderclose",
+        "ordercloses",
+        "activityid",
+        "subject",
+        "Order Close",
+        columns(
+            *system("activityid", state=o.ORDERCLOSE_STATE, status=o.ORDERCLOSE_STATUS),
+            s("subject", 200),
+            lookup("salesorderid", "salesorder", required=True),
+            Column("actualend", DT),
+            Column("description", MEMO, max_length=2000),
+        ),
+    )
     salesorderdetail = Table(
         "salesorderdetail",
         "salesorderdetails",
@@ -430,6 +445,7 @@ def _tables() -> list[Table]:
         contact,
         product,
         salesorder,
+        orderclose,
         salesorderdetail,
         invoice,
         invoicedetail,
