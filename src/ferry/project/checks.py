@@ -203,10 +203,12 @@ def _check_syncs(
                         f"paths are relative to the project directory {root}",
                     )
                 )
-            elif mapping not in checked:
-                checked.add(mapping)
-                found.mappings.append(mapping)
-                problems += check_mapping(mapping, mapping_checker)
+            else:
+                problems += _check_find_by(src, loc, sync, direction, mapping)
+                if mapping not in checked:
+                    checked.add(mapping)
+                    found.mappings.append(mapping)
+                    problems += check_mapping(mapping, mapping_checker)
     names = {raw["name"] for raw in raw_syncs if isinstance(raw, dict) and isinstance(raw.get("name"), str)}
     for index, raw in enumerate(raw_syncs):
         rules = raw.get("match") if isinstance(raw, dict) else None
@@ -245,6 +247,26 @@ def _check_sides(src: SourceFile, loc: Loc, sync: Sync, connections: set[str]) -
     if not sync.trigger.webhooks and sync.trigger.poll_seconds is None:
         hint = "set webhooks: true or a poll_seconds"
         yield src.problem((*loc, "trigger"), "nothing starts this sync: no webhooks and no polling", hint)
+
+
+def _check_find_by(src: SourceFile, loc: Loc, sync: Sync, direction: str, mapping: Path) -> list[Problem]:
+    """A `find_by` field the mapping never writes would find nothing: say so, naming the mapping."""
+    if not sync.find_by:
+        return []
+    try:
+        fields = read_yaml(mapping).data.get("fields")
+    except (YamlSyntaxError, AttributeError):
+        return []  # the mapping's own check reports it
+    written = set(fields) if isinstance(fields, dict) else set()
+    return [
+        src.problem(
+            (*loc, "find_by"),
+            f"find_by names '{name}', which map.{direction} ({getattr(sync.map, direction)}) does not write",
+            f"write {name} in that mapping's fields (create_only: true keeps it out of updates)",
+        )
+        for name in sync.find_by
+        if name not in written
+    ]
 
 
 def _mapping_files(src: SourceFile, loc: Loc, sync: Sync, problems: list[Problem]) -> Iterator[tuple[str, str]]:

@@ -121,6 +121,25 @@ async def test_match_rules_link_by_email_but_never_on_an_ambiguous_match(store: 
     assert await rig.notify("left", shared) == ["created"]
 
 
+async def test_find_by_links_the_one_record_whose_fields_equal_the_mapped_payload(store: SqliteStore) -> None:
+    # A target named by several fields (a shop's stock level is its SKU at a location), not one id.
+    rig = Rig(store, find_by=("CompanyName", "Email"))
+    known = rig.left.put({"name": "One", "email": "one@x.test"})
+    twin = rig.right.put({"CompanyName": "One", "Email": "one@x.test"})
+    rig.right.put({"CompanyName": "One", "Email": "other@x.test"})  # one field equal is not enough
+    assert await rig.notify("left", known) == ["updated"]
+    assert rig.right.writes[-1].id == twin and rig.right.rows[twin]["ExternalID"] == known
+    link = await store.link("customers", "left", known)
+    assert link is not None and link.right_id == twin
+
+    shared = rig.left.put({"name": "Two", "email": "two@x.test"})
+    rig.right.put({"CompanyName": "Two", "Email": "two@x.test"})
+    rig.right.put({"CompanyName": "Two", "Email": "two@x.test"})
+    before = len(rig.right.rows)
+    assert await rig.notify("left", shared) == ["created"]  # two candidates: neither is the twin
+    assert len(rig.right.rows) == before + 1
+
+
 async def test_new_records_sharing_a_match_value_settled_at_once_each_get_their_own_twin(
     store: SqliteStore,
 ) -> None:

@@ -72,6 +72,17 @@ def test_missing_mapping_file_points_at_its_path(make_project: Make) -> None:
     assert problem.line == line_of(VALID, "right_to_left:")
 
 
+def test_find_by_names_only_fields_the_mappings_write(make_project: Make) -> None:
+    link = "    link: {right: ExternalID}\n"
+    text = VALID.replace(link, link + "    find_by: [Email, Phone]\n")
+    root = make_project(text)
+    (root / "mappings" / "l2r.yaml").write_text("fields:\n  Email: emailaddress1\n  Phone: telephone1\n")
+    (root / "mappings" / "r2l.yaml").write_text("fields:\n  emailaddress1: Email\n  Email: Email\n")
+    problem = only(validate(root, ENV).problems, "find_by names")
+    assert problem.message == "find_by names 'Phone', which map.right_to_left (mappings/r2l.yaml) does not write"
+    assert problem.line == line_of(text, "find_by:")
+
+
 def test_mapping_needed_by_the_direction_is_required(make_project: Make) -> None:
     text = VALID.replace("      right_to_left: mappings/r2l.yaml\n", "")
     problem = only(validate(make_project(text), ENV).problems, "needs map.right_to_left")
