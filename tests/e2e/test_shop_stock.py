@@ -18,7 +18,7 @@ from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
 from ferry.sandboxes.kit.server import running
 from ferry.sandboxes.storefront import ACCESS_TOKEN, StorefrontSandbox
 from ferry.sandboxes.tims import TimsSandbox
-from tests.e2e.conftest import Harness, Systems, make_project, polled
+from tests.e2e.conftest import Harness, Systems, eventually, live, make_project, polled, quiet
 
 SYNC = "shop-stock"
 COLUMBUS = 71013579357  # the sandbox shop's primary location, fed by the TIMS warehouse MAIN
@@ -34,19 +34,24 @@ def systems() -> Iterator[Systems]:
         yield Systems(d365, d365_url, tims, tims_url, shop, shop_url)
 
 
-@pytest.fixture
-async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
-    root = tmp_path / "project"
+async def fast_shop_project(root: Path, systems: Systems) -> None:
+    """The template with only this sync, and the sandbox shop's bucket (2 calls a second, which would make
+    the first run take minutes) widened on both ends."""
     make_project(root, systems, syncs=(SYNC,))
-    # The sandbox shop's bucket (2 calls a second) would make the first run take minutes: widen it on both ends.
     text = (root / "ferry.yaml").read_text()
     text = text.replace(
         "    webhook_secret: ${secret:shop-webhook-secret}\n",
         "    webhook_secret: ${secret:shop-webhook-secret}\n    bucket_size: 400\n    leak_rate: 200\n",
     )
     (root / "ferry.yaml").write_text(text)
-    async with polled(root, systems, workers=16) as h:
-        await h.control["shop"].post("/_sandbox/faults", json={"rate_limit": {"requests": 400, "per_seconds": 1}})
+    async with httpx.AsyncClient(base_url=systems.shop_url) as control:
+        await control.post("/_sandbox/faults", json={"rate_limit": {"requests": 400, "per_seconds": 1}})
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
+    await fast_shop_project(tmp_path / "project", systems)
+    async with polled(tmp_path / "project", systems, workers=16) as h:
         for breaker in h.engine.breakers.values():
             breaker.cooldown = 0.5  # the default 30 s would only make an outage test slow
         yield h
@@ -174,6 +179,27 @@ async def test_a_throttled_or_unavailable_shop_gets_the_level_later_once(
     assert await h.sync() == {}
     trail = await h.assembly.store.audit_trail(SYNC, "right", record)
     assert [e.action for e in trail].count("updated") == first + 2  # one per change, however many tries
+
+
+async def test_served_a_tims_change_reaches_the_shop_through_the_webhooks(
+    tmp_path: Path, systems: Systems, shop: httpx.AsyncClient
+) -> None:
+    root = tmp_path / "project"
+    await fast_shop_project(root, systems)
+    async with live(root, systems) as h:
+        await quiet(h, within=120)  # the first run: every TIMS row read, the shop's levels set
+        sku = await a_stocked_sku(h, shop)
+        assert await shop_available(shop, sku) == (await tims_row(h, sku))["Available"]
+        r = await h.tims.post(
+            "inventory-adjustments", json={"SKU": sku, "Warehouse": "MAIN", "QuantityDelta": -1, "Reason": "Sample"}
+        )
+        assert r.status_code == 201, r.text
+        wanted = (await tims_row(h, sku))["Available"]
+
+        async def arrived() -> bool:
+            return await shop_available(shop, sku) == wanted
+
+        await eventually(arrived, within=30)  # polling is a minute away: the TIMS webhook brought it
 
 
 async def shop_available_raw(h: Harness, sku: str) -> int:
