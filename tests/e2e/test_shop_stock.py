@@ -140,6 +140,20 @@ async def test_tims_stock_reaches_the_shop_and_unsold_items_are_skipped_with_the
     assert await set_calls(h) == calls + 2
     assert await h.sync() == {}
 
+    # Stock allocated to an order is no longer available: the shop hears of it. Shipping that order
+    # changes TIMS's row (on hand and allocated both drop) but not what is available: the shop is not called.
+    order = await h.tims.post("sales-orders", json={"CustomerID": customer, "Lines": [{"SKU": sku, "Quantity": 2}]})
+    allocated = await h.tims.patch(f"sales-orders/{order.json()['SalesOrderID']}", json={"OrderStatus": "Allocated"})
+    assert allocated.status_code == 200, allocated.text
+    await h.sync()
+    assert await shop_available(shop, sku) == before - 9
+    assert await set_calls(h) == calls + 3
+    shipped = await h.tims.post("shipments", json={"SalesOrderID": order.json()["SalesOrderID"], "Carrier": "UPS"})
+    assert shipped.status_code == 201, shipped.text
+    assert (await h.sync()).get("settled") == 1  # TIMS's row changed; the level already says so
+    assert (await tims_row(h, sku))["OnHand"] == (await tims_row(h, sku))["Available"] == before - 9
+    assert await set_calls(h) == calls + 3
+
 
 async def test_a_throttled_or_unavailable_shop_gets_the_level_later_once(
     harness: Harness, shop: httpx.AsyncClient
