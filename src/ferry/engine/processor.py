@@ -337,7 +337,7 @@ class Processor:
         if reason := await self._skips(spec, origin, source, context):
             audit = AuditEntry(spec.name, origin, source.id, "skipped", {"note": reason})
             await self.store.finish(claim, link=None, audit=[audit])
-            log.info("%s: %s record %s skipped: %s", spec.name, origin, source.id, reason)
+            log.debug("%s: %s record %s skipped: %s", spec.name, origin, source.id, reason)
             return "skipped"
         payload = await self._map(spec, origin, source, context, creating=target is None)
         written = fingerprint(payload)
@@ -435,7 +435,13 @@ class Processor:
         if twins.unresolved:
             await twins.resolve(self.store, self._twin_reader(twins))
             skip = mapping.skips(data, context=context)
-        return mapping.skip_reason(data, context=context) if skip else None
+        if not skip:
+            return None
+        reason = mapping.skip_reason(data, context=context)
+        if twins.unresolved:  # the reason names a twin the condition did not need
+            await twins.resolve(self.store, self._twin_reader(twins))
+            reason = mapping.skip_reason(data, context=context)
+        return reason
 
     def _twin_reader(self, twins: Twins) -> Callable[[str, str], Awaitable[Mapping[str, Any] | None]]:
         """How `twin('sync', id, 'field')` reads the twin: from its system, as the sync reads that side."""
