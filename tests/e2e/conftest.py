@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,18 @@ from ferry.sandboxes.storefront import StorefrontSandbox
 from ferry.sandboxes.tims import TimsSandbox
 
 TIMS_KEY = {"X-API-Key": "tims-sandbox-key"}
+#: The `ferry` command, run as a user runs it: in a process of its own.
+FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
 T = TypeVar("T")
+
+
+def ferry(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FERRY, *args], capture_output=True, text=True, timeout=timeout)
+
+
+async def ferry_beside(*args: str) -> subprocess.CompletedProcess[str]:
+    """`ferry` while the test's own engine runs in this event loop, which must go on meanwhile."""
+    return await asyncio.to_thread(ferry, *args)
 
 
 @dataclass

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.e2e.conftest import Systems, make_project, polled
-
-FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
-
-
-def ferry(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FERRY, *args], capture_output=True, text=True, timeout=120)
+from tests.e2e.conftest import Systems, ferry, make_project, polled
 
 
 async def test_a_refused_record_is_dead_lettered_and_replayed_after_the_fix(tmp_path: Path, systems: Systems) -> None:

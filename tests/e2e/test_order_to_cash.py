@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,7 @@ from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
 from ferry.sandboxes.kit.server import running
 from ferry.sandboxes.storefront import ACCESS_TOKEN, CLIENT_SECRET, StorefrontSandbox
 from ferry.sandboxes.tims import TimsSandbox
-from tests.e2e.conftest import TIMS_KEY, Harness, Systems, eventually, live
+from tests.e2e.conftest import TIMS_KEY, Harness, Systems, eventually, ferry_beside, live
 
 SYNCS = ("customers", "products", "sales-orders", "invoices")
 OPTIONS: dict[str, Any] = {"syncs": SYNCS, "workflows": ("order-to-cash",), "poll_seconds": None}
@@ -230,6 +231,51 @@ async def test_an_order_over_the_credit_limit_is_held_and_goes_on_when_the_limit
         assert run.steps["sales_order"].attempts == 1
         names = f"{order['name']} (storefront)"
         assert len((await h.d365.get("salesorders", params={"$filter": f"name eq '{names}'"})).json()["value"]) == 1
+
+
+async def test_a_held_run_is_found_shown_retried_and_cancelled_from_the_command_line(
+    tmp_path: Path, shop_systems: Systems, shop_api: httpx.AsyncClient
+) -> None:
+    root = tmp_path / "project"
+    async with live(root, shop_systems, **OPTIONS) as h:
+        variant = await stocked_variant(h, shop_api, at_least=Decimal("600"))
+        order = await place_order(shop_api, "big.buyer@example.com", [{"variant_id": variant["id"], "quantity": 9}])
+        run = await run_of(h, order["id"], state="held")
+
+        listed = await ferry_beside("workflow", "runs", str(root), "--state", "held", "--json")
+        assert listed.returncode == 0, listed.stderr
+        [held] = json.loads(listed.stdout)
+        assert (held["id"], held["key"], held["step"]) == (run.id, str(order["id"]), "tims_order")
+        shown = await ferry_beside("workflow", "show", str(run.id), "-p", str(root))
+        assert shown.returncode == 0, shown.stderr
+        text = " ".join(shown.stdout.split())  # the table wraps long reasons
+        assert "exceeds the remaining credit" in text
+        assert f"ferry workflow retry {run.id} -p {root}" in text
+        detail = json.loads((await ferry_beside("workflow", "show", str(run.id), "-p", str(root), "--json")).stdout)
+        steps = {step["step"]: step for step in detail["steps"]}
+        assert steps["account"]["state"] == "done" and steps["account"]["output"]["id"]
+        assert (
+            steps["tims_order"]["state"] == "failed" and "exceeds the remaining credit" in steps["tims_order"]["error"]
+        )
+
+        # Retrying before the cause is fixed holds it again at the same step, having repeated nothing else.
+        again = await ferry_beside("workflow", "retry", str(run.id), "-p", str(root))
+        assert again.returncode == 0, again.stderr
+        run = await run_of(h, order["id"], state="held")
+        assert run.generation == 1 and run.steps["sales_order"].attempts == 1
+
+        refused = await ferry_beside("workflow", "retry", "999", "-p", str(root))
+        assert refused.returncode != 0
+        assert "run 999 is unknown" in refused.stderr and "Traceback" not in refused.stderr
+
+        cancelled = await ferry_beside("workflow", "cancel", str(run.id), "-p", str(root), "--reason", "buyer called")
+        assert cancelled.returncode == 0, cancelled.stderr
+        run = await run_of(h, order["id"], state="cancelled")
+        assert "buyer called" in (run.reason or "")
+        twice = await ferry_beside("workflow", "cancel", str(run.id), "-p", str(root), "--reason", "again")
+        assert twice.returncode != 0 and "cannot be cancelled" in twice.stderr
+        summary = await ferry_beside("workflow", "list", str(root))
+        assert "cancelled" in summary.stdout and "held" not in summary.stdout
 
 
 async def test_an_unknown_sku_holds_the_order_with_its_reason_until_the_product_exists(

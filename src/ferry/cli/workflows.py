@@ -40,9 +40,12 @@ def workflow_list(project_dir: ProjectDir = Path("."), as_json: Json = False) ->
     if not rows:
         console.print("This project has no workflows.")
         return
-    table = Table("workflow", *_STATES)
+    # Only the states some run is in: all eight do not fit an 80-column terminal.
+    states = [state for state in _STATES if any(row.get(state) for row in rows)]
+    table = Table("workflow", *states, "runs")
     for row in rows:
-        table.add_row(row["workflow"], *(str(row.get(state, 0)) for state in _STATES))
+        counts = [row.get(state, 0) for state in states]
+        table.add_row(row["workflow"], *map(str, counts), str(sum(row.get(state, 0) for state in _STATES)))
     console.print(table)
 
 
