@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -83,21 +83,30 @@ def day(value: Any, function_name: str) -> dt.date:
     raise ApplyError(f"{function_name}() expects a date (2026-11-22), got {kind(value)} {show(value)}")
 
 
+#: One rate: from, to, units of `to` for one `from`, and the day it applies from.
+RateRow = tuple[str, str, Decimal, dt.date]
+
+
 class RateTable:
     """The rates of one mapping by currency pair, each pair's rates in date order."""
 
-    __slots__ = ("_minor", "_pairs")
+    __slots__ = ("_follow", "_minor", "_pairs", "source")
 
     def __init__(
-        self, rows: Iterable[tuple[str, str, Decimal, dt.date]], minor_units: Mapping[str, int] | None = None
+        self,
+        rows: Iterable[RateRow],
+        minor_units: Mapping[str, int] | None = None,
+        source: str = "the mapping's rates",
     ) -> None:
-        pairs: dict[tuple[str, str], dict[dt.date, Decimal]] = {}
-        for source, target, rate, date in rows:
-            pairs.setdefault((source, target), {})[date] = rate
-        self._pairs = {
-            pair: (sorted(by_date), [by_date[d] for d in sorted(by_date)]) for pair, by_date in pairs.items()
-        }
+        #: Where the rates are kept, in words for the person who adds a missing one (`rates/fx.csv`).
+        self.source = source
+        self._follow: Callable[[], Iterable[RateRow] | None] | None = None
+        self._pairs = _by_pair(rows)
         self._minor = {**MINOR_UNITS, **(minor_units or {})}
+
+    def follow(self, changed: Callable[[], Iterable[RateRow] | None]) -> None:
+        """Ask `changed` before each look-up for the rows again (None: unchanged), e.g. from an edited file."""
+        self._follow = changed
 
     def knows(self, source: str, target: str) -> bool:
         """Whether any rate converts `source` to `target` (directly, inverted, or the same currency)."""
@@ -129,6 +138,8 @@ class RateTable:
         pair itself when both have one that day). The same currency is 1. No rate fails the record."""
         if source == target:
             return Decimal(1), on
+        if self._follow is not None and (rows := self._follow()) is not None:
+            self._pairs = _by_pair(rows)
         direct, reverse = self._latest((source, target), on), self._latest((target, source), on)
         if direct is not None and (reverse is None or direct[0] >= reverse[0]):
             return direct[1], direct[0]
@@ -141,4 +152,13 @@ class RateTable:
         else:
             known = ", ".join(sorted(f"{a}->{b}" for a, b in self._pairs)) or "none"
             hint = f" (the rates list: {known})"
-        raise ApplyError(f"no exchange rate from {source} to {target}{when}{hint}")
+        raise ApplyError(
+            f"no exchange rate from {source} to {target}{when} in {self.source}{hint}: add one, then replay"
+        )
+
+
+def _by_pair(rows: Iterable[RateRow]) -> dict[tuple[str, str], tuple[list[dt.date], list[Decimal]]]:
+    pairs: dict[tuple[str, str], dict[dt.date, Decimal]] = {}
+    for source, target, rate, date in rows:
+        pairs.setdefault((source, target), {})[date] = rate
+    return {pair: (sorted(by_date), [by_date[d] for d in sorted(by_date)]) for pair, by_date in pairs.items()}
