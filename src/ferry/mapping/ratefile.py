@@ -38,8 +38,8 @@ def rate_table(spec: RatesSpec, doc: Document, root: Path | None) -> tuple[RateT
 
 class RatesFile:
     """Gives the table's rows again when the file has changed since it was last read (checked at most
-    once every CHECK_SECONDS); a file changed into one with problems is logged and ignored, so the rates
-    last read stay in use."""
+    once every CHECK_SECONDS, or `now`, when a rate is missing); a file changed into one with problems
+    is logged and ignored, so the rates last read stay in use."""
 
     def __init__(self, path: Path, read: Callable[[], tuple[list[RateRow], list[Problem]]]) -> None:
         self.path = path
@@ -55,11 +55,11 @@ class RatesFile:
             return None
         return found.st_mtime_ns, found.st_size
 
-    def __call__(self) -> list[RateRow] | None:
-        now = time.monotonic()
-        if now - self._checked < CHECK_SECONDS:
+    def __call__(self, now: bool) -> list[RateRow] | None:
+        clock = time.monotonic()
+        if not now and clock - self._checked < CHECK_SECONDS:
             return None
-        self._checked = now
+        self._checked = clock
         stamp = self._mtime()
         if stamp == self._stamp:
             return None

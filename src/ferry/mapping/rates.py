@@ -100,13 +100,20 @@ class RateTable:
     ) -> None:
         #: Where the rates are kept, in words for the person who adds a missing one (`rates/fx.csv`).
         self.source = source
-        self._follow: Callable[[], Iterable[RateRow] | None] | None = None
+        self._follow: Callable[[bool], Iterable[RateRow] | None] | None = None
         self._pairs = _by_pair(rows)
         self._minor = {**MINOR_UNITS, **(minor_units or {})}
 
-    def follow(self, changed: Callable[[], Iterable[RateRow] | None]) -> None:
-        """Ask `changed` before each look-up for the rows again (None: unchanged), e.g. from an edited file."""
+    def follow(self, changed: Callable[[bool], Iterable[RateRow] | None]) -> None:
+        """Ask `changed` for the rows again (None: unchanged), e.g. from an edited file: before each
+        look-up, and once more, with True (now, not at its leisure), before failing one."""
         self._follow = changed
+
+    def _refresh(self, now: bool) -> bool:
+        rows = self._follow(now) if self._follow is not None else None
+        if rows is not None:
+            self._pairs = _by_pair(rows)
+        return rows is not None
 
     def knows(self, source: str, target: str) -> bool:
         """Whether any rate converts `source` to `target` (directly, inverted, or the same currency)."""
@@ -131,6 +138,14 @@ class RateTable:
         at = len(dates) if on is None else bisect.bisect_right(dates, on)
         return (dates[at - 1], rates[at - 1]) if at else None
 
+    def _look_up(self, source: str, target: str, on: dt.date | None) -> tuple[Decimal, dt.date] | None:
+        direct, reverse = self._latest((source, target), on), self._latest((target, source), on)
+        if direct is not None and (reverse is None or direct[0] >= reverse[0]):
+            return direct[1], direct[0]
+        if reverse is not None:
+            return Decimal(1) / reverse[1], reverse[0]
+        return None
+
     def find(self, source: str, target: str, on: dt.date | None) -> tuple[Decimal, dt.date | None]:
         """The rate from `source` to `target` on day `on` (the latest listed when None), and its date.
 
@@ -138,13 +153,12 @@ class RateTable:
         pair itself when both have one that day). The same currency is 1. No rate fails the record."""
         if source == target:
             return Decimal(1), on
-        if self._follow is not None and (rows := self._follow()) is not None:
-            self._pairs = _by_pair(rows)
-        direct, reverse = self._latest((source, target), on), self._latest((target, source), on)
-        if direct is not None and (reverse is None or direct[0] >= reverse[0]):
-            return direct[1], direct[0]
-        if reverse is not None:
-            return Decimal(1) / reverse[1], reverse[0]
+        self._refresh(False)
+        found = self._look_up(source, target, on)
+        if found is None and self._refresh(True):
+            found = self._look_up(source, target, on)
+        if found is not None:
+            return found
         when = f" on or before {on.isoformat()}" if on is not None else ""
         listed = self._pairs.get((source, target)) or self._pairs.get((target, source))
         if listed is not None:

@@ -75,7 +75,9 @@ def test_a_missing_rate_names_the_pair_and_the_date() -> None:
         "(its first rate is dated 2026-10-01): add one, then replay"
     )
     reason = failure("convert(a, c, 'USD', '2026-11-05')", {"a": Decimal("1.00"), "c": "CHF"})
-    assert reason.startswith("no exchange rate from CHF to USD on or before 2026-11-05 in the mapping's rates (the rates list: EUR->USD")
+    assert reason.startswith(
+        "no exchange rate from CHF to USD on or before 2026-11-05 in the mapping's rates (the rates list: EUR->USD"
+    )
 
 
 def test_rate_and_rate_date_record_what_convert_used() -> None:
@@ -206,3 +208,14 @@ def test_a_rate_added_to_the_file_is_used_without_loading_the_mapping_again(
     # An edit that breaks the file is not used: the rates read before stay.
     csv_file.write_text("from,to,rate,date\nUSD,GBP,zero,2026-11-02\n")
     assert mapping.apply({"c": "GBP", "d": "2026-11-20"}) == {"out": Decimal("0.7905")}
+
+
+def test_a_missing_rate_looks_at_the_file_again_at_once(tmp_path: Path) -> None:
+    csv_file = tmp_path / "fx.csv"
+    csv_file.write_text("from,to,rate,date\nUSD,GBP,0.7905,2026-11-02\n")
+    spec = {"version": 1, "rates": {"file": "fx.csv"}, "fields": {"out": "rate('USD', c, d)"}}
+    mapping = compile_mapping(spec, root=tmp_path)
+    assert mapping.apply({"c": "GBP", "d": "2026-11-03"}) == {"out": Decimal("0.7905")}
+    csv_file.write_text("from,to,rate,date\nUSD,GBP,0.7905,2026-11-02\nUSD,EUR,0.9188,2026-11-02\n")
+    # Within a second of the last look, a found rate is not checked against the file; a missing one is.
+    assert mapping.apply({"c": "EUR", "d": "2026-11-03"}) == {"out": Decimal("0.9188")}
