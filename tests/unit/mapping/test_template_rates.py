@@ -61,8 +61,8 @@ def test_an_update_leaves_the_recorded_rate_alone() -> None:
 
 def test_no_rate_for_the_day_fails_the_invoice_saying_what_to_add() -> None:
     with pytest.raises(ValidationError) as caught:
-        mapped("tims-to-invoice.yaml", invoice(InvoiceDate="2026-09-15"))
+        mapped("tims-to-invoice.yaml", invoice(InvoiceDate="2024-12-15"))
     assert caught.value.field_errors["new_fxrate"] == (
-        "no exchange rate from USD to GBP on or before 2026-09-15 in rates/fx.csv "
-        "(its first rate is dated 2026-10-01): add one, then replay"
+        "no exchange rate from USD to GBP on or before 2024-12-15 in rates/fx.csv "
+        "(its first rate is dated 2025-01-01): add one, then replay"
     )
