@@ -39,7 +39,7 @@ async def tims_invoices(h: Harness, **params: str) -> list[dict[str, Any]]:
 
 
 async def d365_invoice(h: Harness, invoice_id: str) -> dict[str, Any]:
-    params = {"$expand": "invoice_details($select=_productid_value,quantity,priceperunit)"}
+    params = {"$expand": "invoice_details($select=_productid_value,quantity,priceperunit;$orderby=lineitemnumber)"}
     r = await h.d365.get(f"invoices({invoice_id})", params=params)
     assert r.status_code == 200, r.text
     return dict(r.json())

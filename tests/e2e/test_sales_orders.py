@@ -20,7 +20,7 @@ async def harness(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
 
 
 async def d365_order(h: Harness, order_id: str) -> dict[str, Any]:
-    params = {"$expand": "order_details($select=_productid_value,quantity,priceperunit)"}
+    params = {"$expand": "order_details($select=_productid_value,quantity,priceperunit;$orderby=lineitemnumber)"}
     return dict((await h.d365.get(f"salesorders({order_id})", params=params)).json())
 
 

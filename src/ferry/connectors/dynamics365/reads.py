@@ -31,6 +31,9 @@ MAX_PAGE = 5000
 
 Expand = Sequence[str] | Mapping[str, Sequence[str]]
 
+#: The columns that number a document's lines (invoice and order products, purchase order products).
+LINE_NUMBERS = ("lineitemnumber", "msdyn_linenumber")
+
 
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
@@ -191,11 +194,16 @@ class Reader:
             raise ConfigError(
                 f"'{nav}' is not a lookup or a related collection of {table.set_name}; expandable: {known}."
             )
-        if not columns:
-            return nav
         target = catalog.by_logical.get(related)
-        names = [target.wire_name(c) for c in columns] if target else list(columns)
-        return f"{nav}($select={','.join(names)})"
+        options = []
+        if columns:
+            names = [target.wire_name(c) for c in columns] if target else list(columns)
+            options.append(f"$select={','.join(names)}")
+        # Dataverse returns an expanded collection in no promised order; lines must keep theirs.
+        line_number = next((c for c in LINE_NUMBERS if target and c in target.properties), None)
+        if nav in table.collections and line_number is not None:
+            options.append(f"$orderby={line_number}")
+        return f"{nav}({';'.join(options)})" if options else nav
 
     @staticmethod
     def _record(table: Table, row: dict[str, Any]) -> Record:
