@@ -64,22 +64,18 @@ async def pound_customer_and_items(h: Harness) -> tuple[int, str, list[int]]:
     return customer["CustomerID"], customer["ExternalID"], [i["ItemID"] for i in items]
 
 
-async def pound_invoice(h: Harness, customer_id: int, items: list[int], day: str) -> dict[str, Any]:
-    made = await h.tims.post(
-        "invoices",
-        json={
-            "Type": "AR",
-            "CustomerID": customer_id,
-            "Currency": "GBP",
-            "InvoiceDate": day,
-            "Lines": [
-                {"ItemID": items[0], "Quantity": 3, "UnitPrice": "333.33"},
-                {"ItemID": items[1], "Quantity": 1, "UnitPrice": "0.01"},
-            ],
-        },
-    )
+async def pound_document(h: Harness, collection: str, customer_id: int, **fields: Any) -> dict[str, Any]:
+    made = await h.tims.post(collection, json={"CustomerID": customer_id, "Currency": "GBP", **fields})
     assert made.status_code == 201, made.text
     return dict(made.json())
+
+
+async def pound_invoice(h: Harness, customer_id: int, items: list[int], day: str) -> dict[str, Any]:
+    lines = [
+        {"ItemID": items[0], "Quantity": 3, "UnitPrice": "333.33"},
+        {"ItemID": items[1], "Quantity": 1, "UnitPrice": "0.01"},
+    ]
+    return await pound_document(h, "invoices", customer_id, Type="AR", InvoiceDate=day, Lines=lines)
 
 
 async def dynamics_twin(h: Harness, tims_invoice: dict[str, Any]) -> dict[str, Any]:
@@ -196,3 +192,23 @@ async def test_a_rate_corrected_later_reaches_new_invoices_and_leaves_synced_one
     later = await dynamics_twin(h, second)
     assert (money(later["new_fxrate"]), later["new_fxratedate"]) == (Decimal("0.7921"), "2026-11-16")
     assert money(later["new_fxbasetotal"]) == Decimal("1262.47")  # 1000.00 / 0.7921 = 1262.4668...
+
+
+async def test_a_pound_sales_order_records_the_rate_of_its_order_date(harness: Harness) -> None:
+    h = harness
+    await h.sync()
+    customer_id, account_id, items = await pound_customer_and_items(h)
+    line = {"ItemID": items[0], "Quantity": 2, "UnitPrice": "123.45"}
+    made = await pound_document(
+        h, "sales-orders", customer_id, OrderNumber="UK-7001", OrderDate="2026-11-03", Lines=[line]
+    )
+    assert (await h.sync()).get("dead", 0) == 0
+    external = (await h.tims.get(f"sales-orders/{made['SalesOrderID']}")).json()["ExternalID"]
+    assert external, "the TIMS order names its Dynamics order"
+    order = (await h.d365.get(f"salesorders({external})")).json()
+    assert order["_customerid_value"] == account_id
+    assert money(order["totalamount"]) == Decimal("246.90")
+    # 3 November takes the rate dated 2 November (USD,GBP,0.7890); 246.90 / 0.7890 = 312.927...
+    assert (money(order["new_fxrate"]), order["new_fxratedate"]) == (Decimal("0.7890"), "2026-11-02")
+    assert money(order["new_fxbasetotal"]) == Decimal("312.93")
+    assert await h.sync() == {}
