@@ -40,8 +40,29 @@ def system(
     if owned:
         cols.append(lookup("ownerid", "systemuser"))
     if money:
-        cols += [lookup("transactioncurrencyid", "transactioncurrency"), Column("exchangerate", DEC, precision=10)]
+        # The platform stamps the record with its currency's rate; no client may set it (IsValidForCreate
+        # and IsValidForUpdate are false in Dataverse's metadata).
+        cols += [
+            lookup("transactioncurrencyid", "transactioncurrency"),
+            Column("exchangerate", DEC, precision=10, read_only=True, label="Exchange Rate"),
+        ]
     return cols
+
+
+def based(name: str, *, read_only: bool = False) -> list[Column]:
+    """A money column and its `_base` twin: the amount in the organisation's base currency, which the
+    platform computes as amount / exchangerate."""
+    return [Column(name, MONEY, read_only=read_only), Column(f"{name}_base", MONEY, read_only=True)]
+
+
+def rate_table_columns() -> list[Column]:
+    """Columns a tenant adds to its orders and invoices (publisher prefix `new_`) to keep the rate of the
+    document's own date from its rate table, beside the currency's rate Dataverse stamps."""
+    return [
+        Column("new_fxrate", DEC, precision=10, label="Rate-Table Exchange Rate", custom=True),
+        Column("new_fxratedate", DATE, label="Rate-Table Rate Date", custom=True),
+        Column("new_fxbasetotal", DEC, precision=2, label="Total Amount (Base, Rate Table)", custom=True),
+    ]
 
 
 def address(prefix: str, *, composite: bool = True, lines: int = 3) -> list[Column]:
@@ -180,18 +201,19 @@ def _tables() -> list[Table]:
             s("name", 300),
             lookup("customerid", "account", "contact"),
             lookup("pricelevelid", "pricelevel"),
-            Column("totalamount", MONEY, read_only=True),
-            Column("totallineitemamount", MONEY, read_only=True),
-            Column("totaltax", MONEY, read_only=True),
-            Column("freightamount", MONEY),
-            Column("discountamount", MONEY),
+            *based("totalamount", read_only=True),
+            *based("totallineitemamount", read_only=True),
+            *based("totaltax", read_only=True),
+            *based("freightamount"),
+            *based("discountamount"),
             Column("discountpercentage", DEC, precision=2),
-            Column("totaldiscountamount", MONEY, read_only=True),
+            *based("totaldiscountamount", read_only=True),
             Column("requestdeliveryby", DATE),
             Column("submitdate", DATE),
             Column("datefulfilled", DATE),
             Column("paymenttermscode", PICK, options=o.PAYMENT_TERMS),
             Column("description", MEMO, max_length=2000),
+            *rate_table_columns(),
             *[
                 s(f"shipto_{p}", 250)
                 for p in ("name", "line1", "line2", "line3", "city", "stateorprovince", "postalcode", "country")
@@ -225,16 +247,17 @@ def _tables() -> list[Table]:
             lookup("customerid", "account", "contact"),
             lookup("salesorderid", "salesorder"),
             lookup("pricelevelid", "pricelevel"),
-            Column("totalamount", MONEY, read_only=True),
-            Column("totallineitemamount", MONEY, read_only=True),
-            Column("totaltax", MONEY, read_only=True),
-            Column("freightamount", MONEY),
-            Column("discountamount", MONEY),
-            Column("totaldiscountamount", MONEY, read_only=True),
+            *based("totalamount", read_only=True),
+            *based("totallineitemamount", read_only=True),
+            *based("totaltax", read_only=True),
+            *based("freightamount"),
+            *based("discountamount"),
+            *based("totaldiscountamount", read_only=True),
             Column("datedelivered", DATE),
             Column("duedate", DATE),
             Column("paymenttermscode", PICK, options=o.PAYMENT_TERMS),
             Column("description", MEMO, max_length=2000),
+            *rate_table_columns(),
         ),
         relationships=(Relationship("invoice_details", "invoicedetail", "invoiceid", "cascade"),),
         autonumber=("invoicenumber", "INV"),
