@@ -148,9 +148,9 @@ async def test_an_entry_that_does_not_balance_waits_with_the_reason_then_posts_a
     make_project(root, systems, syncs=SYNCS)
     mapping = root / "mappings" / "invoice-to-gl-entry.yaml"
     good = mapping.read_text()
-    right = "AR: [{role: receivable, side: debit}, {role: revenue, side: credit}]"
+    right = "- {role: receivable, side: debit, amount: gross}"
     assert right in good
-    mapping.write_text(good.replace(right, "AR: [{role: receivable, side: credit}, {role: revenue, side: credit}]"))
+    mapping.write_text(good.replace(right, "- {role: receivable, side: credit, amount: gross}"))
 
     async with polled(root, systems, syncs=SYNCS) as h:
         await h.sync()
