@@ -58,7 +58,9 @@ async def test_a_posted_entry_is_corrected_by_one_reversal_never_deleted_or_edit
     deleted = await client.delete(f"{BASE}/gl-entries/{entry_id}")
     assert deleted.status_code == 422 and deleted.json()["type"].endswith("posted-entry")
     assert f"ReversalOf {entry_id}" in deleted.json()["detail"]
-    edited = await client.patch(f"{BASE}/gl-entries/{entry_id}", json={"Lines": _entry("1200", "4000", "9.55")["Lines"]})
+    edited = await client.patch(
+        f"{BASE}/gl-entries/{entry_id}", json={"Lines": _entry("1200", "4000", "9.55")["Lines"]}
+    )
     assert edited.status_code == 422 and edited.json()["errors"][0]["field"] == "Lines"
     described = await client.patch(f"{BASE}/gl-entries/{entry_id}", json={"Description": "Invoice 1"})
     assert described.status_code == 200  # the narrative may still change
