@@ -3,7 +3,6 @@ paid in Dynamics becomes one TIMS payment for its balance, once."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ferry.sandboxes.kit import dumps
 from tests.e2e.conftest import Harness, Systems, live, polled, quiet, without_history
 
 SYNCS = ("customers", "products", "sales-orders", "invoices", "invoice-payments")
@@ -155,10 +155,7 @@ async def test_a_dynamics_invoice_raised_paid_is_paid_in_tims_once_it_is_posted_
 PARTS = (*SYNCS, "part-payments")
 
 
-def money_json(body: dict[str, Any], amount: str) -> dict[str, Any]:
-    """Keyword arguments sending `body` as JSON with `amount` as an exact JSON number where it says AMOUNT."""
-    text = json.dumps(body).replace('"AMOUNT"', amount)
-    return {"content": text, "headers": {"Content-Type": "application/json", "Prefer": "return=representation"}}
+REPRESENT = {"Content-Type": "application/json", "Prefer": "return=representation"}
 
 
 async def apply_payment(h: Harness, d365_id: str, amount: str, name: str) -> str:
@@ -166,28 +163,28 @@ async def apply_payment(h: Harness, d365_id: str, amount: str, name: str) -> str
     account = (await h.d365.get(f"invoices({d365_id})", params={"$select": "_customerid_value"})).json()
     payment = await h.d365.post(
         "msdyn_payments",
-        **money_json(
+        content=dumps(  # money as an exact JSON number, as Dataverse takes it
             {
                 "msdyn_name": name,
                 "msdyn_Account@odata.bind": f"/accounts({account['_customerid_value']})",
-                "msdyn_amount": "AMOUNT",
+                "msdyn_amount": Decimal(amount),
                 "msdyn_date": "2026-11-21",
-            },
-            amount,
+            }
         ),
+        headers=REPRESENT,
     )
     assert payment.status_code == 201, payment.text
     detail = await h.d365.post(
         "msdyn_paymentdetails",
-        **money_json(
+        content=dumps(
             {
                 "msdyn_name": f"{name} on invoice",
                 "msdyn_Payment@odata.bind": f"/msdyn_payments({payment.json()['msdyn_paymentid']})",
                 "msdyn_Invoice@odata.bind": f"/invoices({d365_id})",
-                "msdyn_paymentamount": "AMOUNT",
-            },
-            amount,
+                "msdyn_paymentamount": Decimal(amount),
+            }
         ),
+        headers=REPRESENT,
     )
     assert detail.status_code == 201, detail.text
     return str(detail.json()["msdyn_paymentdetailid"])
