@@ -275,3 +275,28 @@ async def test_a_part_payment_whose_webhooks_arrive_twice_makes_one_tims_payment
         assert made["ExternalID"] == detail and Decimal(made["Amount"]) == Decimal("45.50")
         assert await balance(h, invoice["InvoiceID"]) == ("Partial", Decimal("50.00"))
         assert await h.assembly.store.dead_letters() == []
+
+
+async def test_a_payment_detail_deleted_in_dynamics_voids_its_tims_payment_and_reverses_its_posting(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "p", systems, syncs=(*PARTS, "payment-postings", "payment-reversals")) as h:
+        await h.sync()
+        invoice = await tims_invoice(h)
+        await h.sync()
+        d365_id = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["ExternalID"]
+        detail = await apply_payment(h, d365_id, "25.00", "Check 9090")
+        await h.sync()
+        [payment] = await payments(h, invoice["InvoiceID"])
+        posted = (await h.tims.get("gl-entries", params={"ExternalID": f"payment-{payment['PaymentID']}"})).json()
+        assert len(posted["data"]) == 1
+
+        assert (await h.d365.delete(f"msdyn_paymentdetails({detail})")).status_code == 204
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+        assert await payments(h, invoice["InvoiceID"]) == []  # voided: listed only with inactive ones
+        assert await balance(h, invoice["InvoiceID"]) == ("Unpaid", Decimal("95.50"))
+        reversal = (
+            await h.tims.get("gl-entries", params={"ExternalID": f"payment-{payment['PaymentID']}-reversal"})
+        ).json()["data"]
+        assert [r["ReversalOf"] for r in reversal] == [posted["data"][0]["EntryID"]]
