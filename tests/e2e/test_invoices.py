@@ -254,3 +254,20 @@ async def test_a_tims_invoice_voided_cancels_the_dynamics_invoice_and_reverses_i
         assert posted is not None and reversal is not None and posted["Status"] == "Active"
         assert reversal["ReversalOf"] == posted["EntryID"]
         assert await h.sync() == {}
+
+
+async def test_a_tims_invoice_voided_before_dynamics_had_it_is_not_sent_but_is_posted_and_reversed(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "p", systems, syncs=FINANCE, workers=16) as h:
+        await h.sync()
+        _, customer_id, products = await linked_account_and_products(h)
+        made = await tims_invoice(h, customer_id, [{"product": products[0], "Quantity": 1, "UnitPrice": "10.00"}])
+        assert (await h.tims.delete(f"invoices/{made['InvoiceID']}")).status_code == 204
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+        named = await h.d365.get("invoices", params={"$filter": f"invoicenumber eq '{made['InvoiceNumber']}'"})
+        assert named.json()["value"] == []
+        posted = await gl_entry(h, f"invoice-{made['InvoiceID']}")
+        reversal = await gl_entry(h, f"invoice-{made['InvoiceID']}-reversal")
+        assert posted is not None and reversal is not None and reversal["ReversalOf"] == posted["EntryID"]
