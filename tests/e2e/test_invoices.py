@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Harness, Systems, polled, without_history
+from tests.e2e.test_gl_entries import entry as gl_entry
+from tests.e2e.test_gl_entries import lines as gl_lines
 
 SYNCS = ("customers", "products", "sales-orders", "invoices")
 
@@ -155,119 +157,114 @@ async def test_a_tims_invoice_becomes_a_dynamics_invoice_once_with_its_lines(har
 FINANCE = (*SYNCS, "invoice-postings", "invoice-reversals")
 
 
-async def gl_entry(h: Harness, external_id: str) -> dict[str, Any] | None:
-    found = (await h.tims.get("gl-entries", params={"ExternalID": external_id})).json()["data"]
-    assert len(found) <= 1
-    return dict(found[0]) if found else None
-
-
-def gl_lines(posted: dict[str, Any]) -> list[tuple[str, Decimal, Decimal]]:
-    return [(line["Account"], Decimal(line["Debit"]), Decimal(line["Credit"])) for line in posted["Lines"]]
+@pytest.fixture
+async def finance(tmp_path: Path, systems: Systems) -> AsyncIterator[Harness]:
+    """The invoices and the ledger syncs together, settled once."""
+    async with polled(tmp_path / "finance", systems, syncs=FINANCE, workers=16) as h:
+        await h.sync()
+        yield h
 
 
 async def test_a_taxed_dynamics_invoice_posts_its_tax_and_when_cancelled_is_voided_and_reversed(
-    tmp_path: Path, systems: Systems
+    finance: Harness,
 ) -> None:
-    async with polled(tmp_path / "p", systems, syncs=FINANCE, workers=16) as h:
-        await h.sync()
-        account_id, _, products = await linked_account_and_products(h)
-        made = await h.d365.post(
-            "invoices",
-            json={"name": "Argon, taxed", "customerid_account@odata.bind": f"/accounts({account_id})"},
-            headers={"Prefer": "return=representation"},
+    h = finance
+    account_id, _, products = await linked_account_and_products(h)
+    made = await h.d365.post(
+        "invoices",
+        json={"name": "Argon, taxed", "customerid_account@odata.bind": f"/accounts({account_id})"},
+        headers={"Prefer": "return=representation"},
+    )
+    assert made.status_code == 201, made.text
+    invoice_id = made.json()["invoiceid"]
+    for product, (qty, price, tax) in zip(products, ((3, 12.5, 3.09), (1, 25, 2.06)), strict=True):
+        r = await h.d365.post(
+            "invoicedetails",
+            json={
+                "invoiceid@odata.bind": f"/invoices({invoice_id})",
+                "productid@odata.bind": f"/products({product['productid']})",
+                "quantity": qty,
+                "priceperunit": price,
+                "tax": tax,
+            },
         )
-        assert made.status_code == 201, made.text
-        invoice_id = made.json()["invoiceid"]
-        for product, (qty, price, tax) in zip(products, ((3, 12.5, 3.09), (1, 25, 2.06)), strict=True):
-            r = await h.d365.post(
-                "invoicedetails",
-                json={
-                    "invoiceid@odata.bind": f"/invoices({invoice_id})",
-                    "productid@odata.bind": f"/products({product['productid']})",
-                    "quantity": qty,
-                    "priceperunit": price,
-                    "tax": tax,
-                },
-            )
-            assert r.status_code == 204, r.text
-        outcomes = await h.sync()
-        assert outcomes.get("dead", 0) == 0, outcomes
-
-        d365 = (await h.d365.get(f"invoices({invoice_id})", params={"$select": "totalamount,totaltax"})).json()
-        [tims] = await tims_invoices(h, ExternalID=invoice_id)
-        assert sorted(Decimal(line["Tax"]) for line in tims["Lines"]) == [Decimal("2.06"), Decimal("3.09")]
-        assert Decimal(tims["Tax"]) == Decimal(str(d365["totaltax"])) == Decimal("5.15")
-        assert Decimal(tims["Total"]) == Decimal(str(d365["totalamount"])) == Decimal("67.65")  # 62.50 + 5.15
-        posted = await gl_entry(h, f"invoice-{tims['InvoiceID']}")
-        assert posted is not None
-        assert gl_lines(posted) == [
-            ("1200", Decimal("67.65"), Decimal(0)),
-            ("4000", Decimal(0), Decimal("62.50")),
-            ("2200", Decimal(0), Decimal("5.15")),
-        ]
-
-        # Cancelled in Dynamics: TIMS voids the invoice, and its posting is reversed, not deleted.
-        r = await h.d365.patch(f"invoices({invoice_id})", json={"statecode": 3, "statuscode": 100003})
         assert r.status_code == 204, r.text
-        outcomes = await h.sync()
-        assert outcomes.get("dead", 0) == 0, outcomes
-        voided = (await h.tims.get(f"invoices/{tims['InvoiceID']}")).json()
-        assert voided["Status"] == "Inactive"
-        reversal = await gl_entry(h, f"invoice-{tims['InvoiceID']}-reversal")
-        assert reversal is not None and reversal["ReversalOf"] == posted["EntryID"]
-        assert sorted(gl_lines(reversal)) == sorted((a, c, d) for a, d, c in gl_lines(posted))
-        kept = (await h.tims.get(f"gl-entries/{posted['EntryID']}")).json()
-        assert kept["Status"] == "Active" and kept["ReversedBy"] == reversal["EntryID"]
-        state = (await h.d365.get(f"invoices({invoice_id})", params={"$select": "statecode,statuscode"})).json()
-        assert (state["statecode"], state["statuscode"]) == (3, 100003)
-        assert await h.sync() == {}
+    outcomes = await h.sync()
+    assert outcomes.get("dead", 0) == 0, outcomes
+
+    d365 = (await h.d365.get(f"invoices({invoice_id})", params={"$select": "totalamount,totaltax"})).json()
+    [tims] = await tims_invoices(h, ExternalID=invoice_id)
+    assert sorted(Decimal(line["Tax"]) for line in tims["Lines"]) == [Decimal("2.06"), Decimal("3.09")]
+    assert Decimal(tims["Tax"]) == Decimal(str(d365["totaltax"])) == Decimal("5.15")
+    assert Decimal(tims["Total"]) == Decimal(str(d365["totalamount"])) == Decimal("67.65")  # 62.50 + 5.15
+    posted = await gl_entry(h, f"invoice-{tims['InvoiceID']}")
+    assert posted is not None
+    assert gl_lines(posted) == [
+        ("1200", Decimal("67.65"), Decimal(0)),
+        ("4000", Decimal(0), Decimal("62.50")),
+        ("2200", Decimal(0), Decimal("5.15")),
+    ]
+
+    # Cancelled in Dynamics: TIMS voids the invoice, and its posting is reversed, not deleted.
+    r = await h.d365.patch(f"invoices({invoice_id})", json={"statecode": 3, "statuscode": 100003})
+    assert r.status_code == 204, r.text
+    outcomes = await h.sync()
+    assert outcomes.get("dead", 0) == 0, outcomes
+    voided = (await h.tims.get(f"invoices/{tims['InvoiceID']}")).json()
+    assert voided["Status"] == "Inactive"
+    reversal = await gl_entry(h, f"invoice-{tims['InvoiceID']}-reversal")
+    assert reversal is not None and reversal["ReversalOf"] == posted["EntryID"]
+    assert sorted(gl_lines(reversal)) == sorted((a, c, d) for a, d, c in gl_lines(posted))
+    kept = (await h.tims.get(f"gl-entries/{posted['EntryID']}")).json()
+    assert kept["Status"] == "Active" and kept["ReversedBy"] == reversal["EntryID"]
+    state = (await h.d365.get(f"invoices({invoice_id})", params={"$select": "statecode,statuscode"})).json()
+    assert (state["statecode"], state["statuscode"]) == (3, 100003)
+    assert await h.sync() == {}
 
 
 async def test_a_tims_invoice_voided_cancels_the_dynamics_invoice_and_reverses_its_posting(
-    tmp_path: Path, systems: Systems
+    finance: Harness,
 ) -> None:
-    async with polled(tmp_path / "p", systems, syncs=FINANCE, workers=16) as h:
-        await h.sync()
-        _, customer_id, products = await linked_account_and_products(h)
-        made = await tims_invoice(
-            h, customer_id, [{"product": products[0], "Quantity": 2, "UnitPrice": "40.00", "Tax": "6.60"}]
-        )
-        tims_id = made["InvoiceID"]
-        assert (await h.sync()).get("dead", 0) == 0
-        external = (await h.tims.get(f"invoices/{tims_id}")).json()["ExternalID"]
-        details = (await d365_invoice(h, external))["invoice_details"]
-        assert [Decimal(str(d["priceperunit"])) for d in details] == [Decimal("40.00")]
-        total = (await h.d365.get(f"invoices({external})", params={"$select": "totalamount,totaltax"})).json()
-        assert (Decimal(str(total["totalamount"])), Decimal(str(total["totaltax"]))) == (
-            Decimal("86.60"),
-            Decimal("6.60"),
-        )
+    h = finance
+    _, customer_id, products = await linked_account_and_products(h)
+    made = await tims_invoice(
+        h, customer_id, [{"product": products[0], "Quantity": 2, "UnitPrice": "40.00", "Tax": "6.60"}]
+    )
+    tims_id = made["InvoiceID"]
+    assert (await h.sync()).get("dead", 0) == 0
+    external = (await h.tims.get(f"invoices/{tims_id}")).json()["ExternalID"]
+    details = (await d365_invoice(h, external))["invoice_details"]
+    assert [Decimal(str(d["priceperunit"])) for d in details] == [Decimal("40.00")]
+    total = (await h.d365.get(f"invoices({external})", params={"$select": "totalamount,totaltax"})).json()
+    assert (Decimal(str(total["totalamount"])), Decimal(str(total["totaltax"]))) == (
+        Decimal("86.60"),
+        Decimal("6.60"),
+    )
 
-        assert (await h.tims.delete(f"invoices/{tims_id}")).status_code == 204
-        outcomes = await h.sync()
-        assert outcomes.get("dead", 0) == 0, outcomes
-        kept = await h.d365.get(f"invoices({external})", params={"$select": "statecode,statuscode"})
-        assert kept.status_code == 200, "the Dynamics invoice is cancelled, not deleted"
-        assert (kept.json()["statecode"], kept.json()["statuscode"]) == (3, 100003)
-        posted = await gl_entry(h, f"invoice-{tims_id}")
-        reversal = await gl_entry(h, f"invoice-{tims_id}-reversal")
-        assert posted is not None and reversal is not None and posted["Status"] == "Active"
-        assert reversal["ReversalOf"] == posted["EntryID"]
-        assert await h.sync() == {}
+    assert (await h.tims.delete(f"invoices/{tims_id}")).status_code == 204
+    outcomes = await h.sync()
+    assert outcomes.get("dead", 0) == 0, outcomes
+    kept = await h.d365.get(f"invoices({external})", params={"$select": "statecode,statuscode"})
+    assert kept.status_code == 200, "the Dynamics invoice is cancelled, not deleted"
+    assert (kept.json()["statecode"], kept.json()["statuscode"]) == (3, 100003)
+    posted = await gl_entry(h, f"invoice-{tims_id}")
+    reversal = await gl_entry(h, f"invoice-{tims_id}-reversal")
+    assert posted is not None and reversal is not None and posted["Status"] == "Active"
+    assert reversal["ReversalOf"] == posted["EntryID"]
+    assert await h.sync() == {}
 
 
 async def test_a_tims_invoice_voided_before_dynamics_had_it_is_not_sent_but_is_posted_and_reversed(
-    tmp_path: Path, systems: Systems
+    finance: Harness,
 ) -> None:
-    async with polled(tmp_path / "p", systems, syncs=FINANCE, workers=16) as h:
-        await h.sync()
-        _, customer_id, products = await linked_account_and_products(h)
-        made = await tims_invoice(h, customer_id, [{"product": products[0], "Quantity": 1, "UnitPrice": "10.00"}])
-        assert (await h.tims.delete(f"invoices/{made['InvoiceID']}")).status_code == 204
-        outcomes = await h.sync()
-        assert outcomes.get("dead", 0) == 0, outcomes
-        named = await h.d365.get("invoices", params={"$filter": f"invoicenumber eq '{made['InvoiceNumber']}'"})
-        assert named.json()["value"] == []
-        posted = await gl_entry(h, f"invoice-{made['InvoiceID']}")
-        reversal = await gl_entry(h, f"invoice-{made['InvoiceID']}-reversal")
-        assert posted is not None and reversal is not None and reversal["ReversalOf"] == posted["EntryID"]
+    h = finance
+    _, customer_id, products = await linked_account_and_products(h)
+    made = await tims_invoice(h, customer_id, [{"product": products[0], "Quantity": 1, "UnitPrice": "10.00"}])
+    assert (await h.tims.delete(f"invoices/{made['InvoiceID']}")).status_code == 204
+    outcomes = await h.sync()
+    assert outcomes.get("dead", 0) == 0, outcomes
+    named = await h.d365.get("invoices", params={"$filter": f"invoicenumber eq '{made['InvoiceNumber']}'"})
+    assert named.json()["value"] == []
+    posted = await gl_entry(h, f"invoice-{made['InvoiceID']}")
+    reversal = await gl_entry(h, f"invoice-{made['InvoiceID']}-reversal")
+    assert posted is not None and reversal is not None and reversal["ReversalOf"] == posted["EntryID"]
