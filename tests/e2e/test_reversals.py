@@ -9,7 +9,7 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,19 @@ async def test_an_invoice_voided_before_it_was_posted_is_posted_then_reversed(tm
         assert original is not None and reversal is not None
         assert lines(original) == POSTED
         assert_reverses(reversal, original)
+
+
+async def test_a_post_dated_invoice_voided_today_is_reversed_on_its_own_date(tmp_path: Path, systems: Systems) -> None:
+    async with polled(tmp_path / "p", systems, syncs=SYNCS) as h:
+        await h.sync()
+        ahead = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+        invoice = await new_invoice(h, invoice_date=ahead)
+        await h.sync()
+        await void(h, invoice)
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes  # TIMS posts no reversal before its original
+        reversal = await entry(h, f"invoice-{invoice['InvoiceID']}-reversal")
+        assert reversal is not None and reversal["PostingDate"] == ahead
 
 
 async def test_a_voided_payment_reverses_its_entry_and_reopens_the_receivable(tmp_path: Path, systems: Systems) -> None:
