@@ -65,7 +65,8 @@ class SyncSpec:
     link_field: tuple[Side, str] | None = None
     match: tuple[MatchRule, ...] = ()
     conflicts: ConflictPolicy = ConflictPolicy()
-    deletes: Literal["propagate", "ignore"] = "propagate"
+    #: A source deletion: `propagate` deletes the twin, `ignore` keeps it, `map` maps the deleted record.
+    deletes: Literal["propagate", "ignore", "map"] = "propagate"
 
     def side(self, side: Side) -> SideSpec:
         return self.left if side == "left" else self.right

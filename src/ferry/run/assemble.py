@@ -82,6 +82,7 @@ def sync_spec(project: Project, sync: Sync) -> SyncSpec:
         link_field=link_field,
         match=tuple(MatchRule(m.left, m.right, m.via) for m in sync.match),
         conflicts=ConflictPolicy(conflicts.policy, str(winner) if winner else None),  # type: ignore[arg-type]
+        deletes=sync.deletes.value,
     )
 
 

@@ -259,7 +259,12 @@ def _tables() -> list[Table]:
             Column("description", MEMO, max_length=2000),
             *rate_table_columns(),
         ),
-        relationships=(Relationship("invoice_details", "invoicedetail", "invoiceid", "cascade"),),
+        relationships=(
+            Relationship("invoice_details", "invoicedetail", "invoiceid", "cascade"),
+            Relationship(
+                "msdyn_invoice_msdyn_paymentdetail_Invoice", "msdyn_paymentdetail", "msdyn_invoice", "restrict"
+            ),
+        ),
         autonumber=("invoicenumber", "INV"),
     )
     invoicedetail = Table(
@@ -317,6 +322,41 @@ def _tables() -> list[Table]:
             Column("msdyn_totalcost", MONEY, read_only=True),
             Column("msdyn_itemstatus", PICK, options=o.PO_ITEM_STATUS),
             Column("msdyn_datereceived", DATE),
+        ),
+    )
+    # Field Service payments: a payment received from an account, applied to invoices by payment details.
+    payment = Table(
+        "msdyn_payment",
+        "msdyn_payments",
+        "msdyn_paymentid",
+        "msdyn_name",
+        "Payment",
+        columns(
+            *system("msdyn_paymentid", money=True),
+            s("msdyn_name", 100),
+            lookup("msdyn_account", "account", nav="msdyn_Account"),
+            Column("msdyn_amount", MONEY),
+            Column("msdyn_date", DATE),
+            s("msdyn_checknumber", 100),
+        ),
+        relationships=(
+            Relationship(
+                "msdyn_msdyn_payment_msdyn_paymentdetail_Payment", "msdyn_paymentdetail", "msdyn_payment", "cascade"
+            ),
+        ),
+    )
+    paymentdetail = Table(
+        "msdyn_paymentdetail",
+        "msdyn_paymentdetails",
+        "msdyn_paymentdetailid",
+        "msdyn_name",
+        "Payment Detail",
+        columns(
+            *system("msdyn_paymentdetailid", money=True),
+            s("msdyn_name", 100),
+            lookup("msdyn_payment", "msdyn_payment", nav="msdyn_Payment"),
+            lookup("msdyn_invoice", "invoice", nav="msdyn_Invoice"),
+            Column("msdyn_paymentamount", MONEY),
         ),
     )
     warehouse = Table(
@@ -458,6 +498,8 @@ def _tables() -> list[Table]:
         invoicedetail,
         purchaseorder,
         purchaseorderproduct,
+        payment,
+        paymentdetail,
         warehouse,
         productinventory,
         onhandentry,
