@@ -111,6 +111,50 @@ async def test_invoices_and_payments_post_balanced_entries_that_reconcile_to_the
         assert len((await h.tims.get("gl-entries", params={"pageSize": "500"})).json()["data"]) == 3
 
 
+async def test_an_invoice_with_tax_posts_receivables_gross_revenue_net_and_tax_payable_to_the_cent(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "p", systems, syncs=SYNCS) as h:
+        await h.sync()
+        customer = (await h.tims.get("customers", params={"pageSize": "1"})).json()["data"][0]
+        vendor = (await h.tims.get("vendors", params={"pageSize": "1"})).json()["data"][0]
+        items = (await h.tims.get("items", params={"pageSize": "2"})).json()["data"]
+        taxed = [
+            {"ItemID": items[0]["ItemID"], "Quantity": 2, "UnitPrice": "40.00", "Tax": "6.60"},
+            {"ItemID": items[1]["ItemID"], "Quantity": 5, "UnitPrice": "3.10", "Tax": "1.28"},
+        ]
+        sale = await h.tims.post("invoices", json={"Type": "AR", "CustomerID": customer["CustomerID"], "Lines": taxed})
+        bill = await h.tims.post("invoices", json={"Type": "AP", "VendorID": vendor["VendorID"], "Lines": taxed})
+        assert sale.status_code == bill.status_code == 201, (sale.text, bill.text)
+        assert (sale.json()["Tax"], sale.json()["Total"]) == ("7.88", "103.38")
+        paid = await h.tims.post("payments", json={"InvoiceID": sale.json()["InvoiceID"], "Amount": "50.00"})
+        assert paid.status_code == 201, paid.text
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+
+        ar = await entry(h, f"invoice-{sale.json()['InvoiceID']}")
+        ap = await entry(h, f"invoice-{bill.json()['InvoiceID']}")
+        assert ar is not None and ap is not None
+        assert lines(ar) == [
+            ("1200", Decimal("103.38"), Decimal(0)),  # receivable: what the customer owes, tax included
+            ("4000", Decimal(0), Decimal("95.50")),  # revenue: the net
+            ("2200", Decimal(0), Decimal("7.88")),  # sales tax payable
+        ]
+        assert lines(ap) == [
+            ("5000", Decimal("95.50"), Decimal(0)),
+            ("1400", Decimal("7.88"), Decimal(0)),  # input tax, recoverable
+            ("2000", Decimal(0), Decimal("103.38")),
+        ]
+        for posted in (ar, ap):
+            assert sum(d for _, d, _ in lines(posted)) == sum(c for _, _, c in lines(posted))
+        payment = await entry(h, f"payment-{paid.json()['PaymentID']}")
+        assert payment is not None
+        every = [line for e in (ar, payment) for line in lines(e)]
+        receivable = sum(d - c for account, d, c in every if account == "1200")
+        balance = Decimal((await h.tims.get(f"invoices/{sale.json()['InvoiceID']}")).json()["Balance"])
+        assert receivable == balance == Decimal("53.38")  # 103.38 - 50.00: the payment carries no tax line
+
+
 async def test_an_invoice_in_a_closed_period_waits_with_the_reason_then_posts_when_reopened_and_replayed(
     tmp_path: Path, systems: Systems
 ) -> None:
@@ -148,9 +192,9 @@ async def test_an_entry_that_does_not_balance_waits_with_the_reason_then_posts_a
     make_project(root, systems, syncs=SYNCS)
     mapping = root / "mappings" / "invoice-to-gl-entry.yaml"
     good = mapping.read_text()
-    right = "AR: [{role: receivable, side: debit}, {role: revenue, side: credit}]"
+    right = "- {role: receivable, side: debit, amount: gross}"
     assert right in good
-    mapping.write_text(good.replace(right, "AR: [{role: receivable, side: credit}, {role: revenue, side: credit}]"))
+    mapping.write_text(good.replace(right, "- {role: receivable, side: credit, amount: gross}"))
 
     async with polled(root, systems, syncs=SYNCS) as h:
         await h.sync()

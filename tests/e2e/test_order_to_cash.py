@@ -322,3 +322,50 @@ async def test_an_unknown_sku_holds_the_order_with_its_reason_until_the_product_
         run = await run_of(h, order["id"], state="waiting", step="shipment")
         tims_order = await tims_order_of(h, run)
         assert [(ln["SKU"], ln["Quantity"]) for ln in tims_order["Lines"]] == [("WB-6X6", 2)]
+
+
+async def test_a_backorder_waits_for_stock_and_goes_on_when_tims_receives_it(
+    tmp_path: Path, shop_systems: Systems, shop_api: httpx.AsyncClient
+) -> None:
+    async with live(tmp_path / "project", shop_systems, **OPTIONS) as h:
+        variant = await stocked_variant(h, shop_api)
+        stock = (await h.tims.get(f"inventory/{variant['sku']}/MAIN")).json()
+        wanted = stock["Available"] + 2
+        order = await place_order(
+            shop_api, "back.order@example.com", [{"variant_id": variant["id"], "quantity": wanted}]
+        )
+
+        run = await run_of(h, order["id"], state="waiting", step="in_stock")
+        assert (await tims_order_of(h, run))["OrderStatus"] == "Open"  # nothing allocated, nothing refused
+        assert "allocate" not in run.steps
+
+        # A receipt in TIMS: its webhook wakes the order, which is allocated without waiting out `every`.
+        received = await h.tims.post(
+            "inventory-adjustments",
+            json={"SKU": variant["sku"], "Warehouse": "MAIN", "QuantityDelta": 5, "Reason": "Receipt"},
+        )
+        assert received.status_code == 201, received.text
+        run = await run_of(h, order["id"], state="waiting", step="shipment")
+        assert (await tims_order_of(h, run))["OrderStatus"] == "Allocated"
+        assert run.steps["shop_stock"].output[0]["available"] == 3  # what is left after this order
+
+
+async def test_a_checkout_without_an_email_gets_an_account_of_its_own(
+    tmp_path: Path, shop_systems: Systems, shop_api: httpx.AsyncClient
+) -> None:
+    async with live(tmp_path / "project", shop_systems, **OPTIONS) as h:
+        variant = await stocked_variant(h, shop_api)
+        lines = [{"variant_id": variant["id"], "quantity": 1}]
+        first = await place_order(shop_api, "", lines)
+        second = await place_order(shop_api, "", lines)
+
+        runs = [await run_of(h, o["id"], state="waiting", step="shipment") for o in (first, second)]
+        accounts = [run.steps["guest_account"].output for run in runs]
+        assert [a["accountnumber"] for a in accounts] == [f"SF-O{first['id']}", f"SF-O{second['id']}"]
+        assert all(a.get("emailaddress1") is None and a["name"] == "Dana Whitfield" for a in accounts)
+        assert all(run.steps["account"].state == "skipped" for run in runs)
+        # Two guests are two customers, not one merged on an empty email.
+        customers = {run.steps["customer"].output["id"] for run in runs}
+        assert len(customers) == 2
+        for customer_id in customers:
+            assert (await h.tims.get(f"customers/{customer_id}")).json()["Email"] in (None, "")

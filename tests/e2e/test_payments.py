@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Harness, Systems, polled, without_history
+from ferry.sandboxes.kit import dumps
+from tests.e2e.conftest import Harness, Systems, live, polled, quiet, without_history
 
 SYNCS = ("customers", "products", "sales-orders", "invoices", "invoice-payments")
 
@@ -149,3 +150,153 @@ async def test_a_dynamics_invoice_raised_paid_is_paid_in_tims_once_it_is_posted_
     assert Decimal(payment["Amount"]) == Decimal("39.96") and payment["ExternalID"] == d365_id
     assert (await h.tims.get(f"invoices/{tims['InvoiceID']}")).json()["PaymentStatus"] == "Paid"
     assert await h.sync() == {}
+
+
+PARTS = (*SYNCS, "part-payments")
+
+
+REPRESENT = {"Content-Type": "application/json", "Prefer": "return=representation"}
+
+
+async def apply_payment(h: Harness, d365_id: str, amount: str, name: str) -> str:
+    """A Field Service payment received from the invoice's account, applied to the invoice: its payment detail."""
+    account = (await h.d365.get(f"invoices({d365_id})", params={"$select": "_customerid_value"})).json()
+    payment = await h.d365.post(
+        "msdyn_payments",
+        content=dumps(  # money as an exact JSON number, as Dataverse takes it
+            {
+                "msdyn_name": name,
+                "msdyn_Account@odata.bind": f"/accounts({account['_customerid_value']})",
+                "msdyn_amount": Decimal(amount),
+                "msdyn_date": "2026-11-21",
+            }
+        ),
+        headers=REPRESENT,
+    )
+    assert payment.status_code == 201, payment.text
+    detail = await h.d365.post(
+        "msdyn_paymentdetails",
+        content=dumps(
+            {
+                "msdyn_name": f"{name} on invoice",
+                "msdyn_Payment@odata.bind": f"/msdyn_payments({payment.json()['msdyn_paymentid']})",
+                "msdyn_Invoice@odata.bind": f"/invoices({d365_id})",
+                "msdyn_paymentamount": Decimal(amount),
+            }
+        ),
+        headers=REPRESENT,
+    )
+    assert detail.status_code == 201, detail.text
+    return str(detail.json()["msdyn_paymentdetailid"])
+
+
+async def balance(h: Harness, invoice_id: int) -> tuple[str, Decimal]:
+    tims = (await h.tims.get(f"invoices/{invoice_id}")).json()
+    return tims["PaymentStatus"], Decimal(tims["Balance"])
+
+
+async def test_part_payments_recorded_in_dynamics_each_reach_tims_once_and_the_final_one_pays_the_rest(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "p", systems, syncs=PARTS, workers=16) as h:
+        await h.sync()
+        invoice = await tims_invoice(h)
+        await h.sync()
+        d365_id = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["ExternalID"]
+
+        first = await apply_payment(h, d365_id, "40.00", "Check 5521")
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+        [made] = await payments(h, invoice["InvoiceID"])
+        assert (made["ExternalID"], Decimal(made["Amount"]), made["Type"]) == (first, Decimal("40.00"), "AR")
+        assert await balance(h, invoice["InvoiceID"]) == ("Partial", Decimal("55.50"))
+        assert await state(h, d365_id) == (2, 100002)  # Paid, Partial: back through the invoices sync
+
+        # The same payment detail changed and read again: still one TIMS payment for it.
+        r = await h.d365.patch(f"msdyn_paymentdetails({first})", json={"msdyn_name": "Check 5521 (cleared)"})
+        assert r.status_code == 204, r.text
+        await h.sync()
+        assert len(await payments(h, invoice["InvoiceID"])) == 1
+
+        await apply_payment(h, d365_id, "20.25", "Wire 88")
+        await h.sync()
+        assert await balance(h, invoice["InvoiceID"]) == ("Partial", Decimal("35.25"))
+
+        # The customer pays the rest, and the invoice is marked paid in full in Dynamics.
+        r = await h.d365.patch(f"invoices({d365_id})", json={"statecode": 2, "statuscode": 100001})
+        assert r.status_code == 204, r.text
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+        amounts = sorted(Decimal(p["Amount"]) for p in await payments(h, invoice["InvoiceID"]))
+        assert amounts == [Decimal("20.25"), Decimal("35.25"), Decimal("40.00")]  # the last is the remainder
+        assert sum(amounts) == Decimal(invoice["Total"])
+        assert await balance(h, invoice["InvoiceID"]) == ("Paid", Decimal("0.00"))
+        assert await state(h, d365_id) == (2, 100001)
+        assert await h.sync() == {}
+
+
+async def test_an_invoice_paid_in_full_with_a_part_payment_not_yet_in_tims_never_pays_the_part_twice(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "p", systems, syncs=PARTS, workers=16) as h:
+        await h.sync()
+        invoice = await tims_invoice(h, customer_index=1)
+        await h.sync()
+        d365_id = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["ExternalID"]
+        # Both at once, before ferry looks: a part payment, and the invoice marked paid in full.
+        part = await apply_payment(h, d365_id, "30.00", "Cash at the counter")
+        r = await h.d365.patch(f"invoices({d365_id})", json={"statecode": 2, "statuscode": 100001})
+        assert r.status_code == 204, r.text
+
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+        made = {p["ExternalID"]: Decimal(p["Amount"]) for p in await payments(h, invoice["InvoiceID"])}
+        assert made == {part: Decimal("30.00"), d365_id: Decimal("65.50")}  # 95.50 - 30.00, not 95.50
+        assert await balance(h, invoice["InvoiceID"]) == ("Paid", Decimal("0.00"))
+        assert await h.sync() == {}
+
+
+async def test_a_part_payment_whose_webhooks_arrive_twice_makes_one_tims_payment(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with live(tmp_path / "p", systems, syncs=PARTS) as h:  # polls once on start, then webhooks
+        await quiet(h)
+        invoice = await tims_invoice(h)
+        await quiet(h)
+        d365_id = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["ExternalID"]
+        assert d365_id
+        fault = await h.control["d365"].post("/_sandbox/faults", json={"webhook_duplicate_rate": 1.0})
+        assert fault.status_code == 200, fault.text
+        received = h.engine.receiver.received
+        detail = await apply_payment(h, d365_id, "45.50", "Check 7001")
+        await quiet(h)
+        assert h.engine.receiver.received >= received + 2  # the detail's change, delivered twice (and more after it)
+        [made] = await payments(h, invoice["InvoiceID"])
+        assert made["ExternalID"] == detail and Decimal(made["Amount"]) == Decimal("45.50")
+        assert await balance(h, invoice["InvoiceID"]) == ("Partial", Decimal("50.00"))
+        assert await h.assembly.store.dead_letters() == []
+
+
+async def test_a_payment_detail_deleted_in_dynamics_voids_its_tims_payment_and_reverses_its_posting(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with polled(tmp_path / "p", systems, syncs=(*PARTS, "payment-postings", "payment-reversals")) as h:
+        await h.sync()
+        invoice = await tims_invoice(h)
+        await h.sync()
+        d365_id = (await h.tims.get(f"invoices/{invoice['InvoiceID']}")).json()["ExternalID"]
+        detail = await apply_payment(h, d365_id, "25.00", "Check 9090")
+        await h.sync()
+        [payment] = await payments(h, invoice["InvoiceID"])
+        posted = (await h.tims.get("gl-entries", params={"ExternalID": f"payment-{payment['PaymentID']}"})).json()
+        assert len(posted["data"]) == 1
+
+        assert (await h.d365.delete(f"msdyn_paymentdetails({detail})")).status_code == 204
+        outcomes = await h.sync()
+        assert outcomes.get("dead", 0) == 0, outcomes
+        assert await payments(h, invoice["InvoiceID"]) == []  # voided: listed only with inactive ones
+        assert await balance(h, invoice["InvoiceID"]) == ("Unpaid", Decimal("95.50"))
+        reversal = (
+            await h.tims.get("gl-entries", params={"ExternalID": f"payment-{payment['PaymentID']}-reversal"})
+        ).json()["data"]
+        assert [r["ReversalOf"] for r in reversal] == [posted["data"][0]["EntryID"]]

@@ -236,11 +236,12 @@ class Processor:
         src_spec, dst_spec = spec.side(origin), spec.side(target_side)
         src, dst = self.connectors[src_spec.connection], self.connectors[dst_spec.connection]
         source: Record | None = None
-        if not claim.deleted:
+        mapped = spec.deletes == "map"  # a deleted record is mapped as it was deleted, like any change
+        if not claim.deleted or mapped:
             source = _read_with_event(claim, src_spec.entity) or await self._call(
                 src_spec.connection, src.get(src_spec.entity, claim.record_id, **src_spec.options)
             )
-        if claim.deleted or (source is not None and source.deleted):
+        if not mapped and (claim.deleted or (source is not None and source.deleted)):
             return await self._delete(spec, claim, origin, target_side, link)
         if source is None:
             # Not found, or no longer in the sync's scope (a filter). Only a system's own delete

@@ -67,7 +67,8 @@ class SyncSpec:
     link_field: tuple[Side, str] | None = None
     match: tuple[MatchRule, ...] = ()
     conflicts: ConflictPolicy = ConflictPolicy()
-    deletes: Literal["propagate", "ignore"] = "propagate"
+    #: A source deletion: `propagate` deletes the twin, `ignore` keeps it, `map` maps the deleted record.
+    deletes: Literal["propagate", "ignore", "map"] = "propagate"
     #: Fields of the target's records that name the record the mapped payload belongs to (a shop's stock
     #: level is its SKU at a location): the twin is the one record whose fields equal the payload's.
     find_by: tuple[str, ...] = ()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,14 @@ from ferry.mapping.mapping import FieldPlan, IfNull, ListPlan, Mapping, ObjectPl
 from ferry.mapping.nodes import Node
 from ferry.mapping.parser import parse
 from ferry.mapping.paths import PathError, join_path, split_path
+from ferry.mapping.ratefile import rate_table
 from ferry.mapping.rates import RateTable
 from ferry.mapping.registry import Evaluator
 from ferry.mapping.source import Document, Loc, YamlSyntaxError, parse_yaml
-from ferry.mapping.spec import FieldSpec, ListSpec, LookupSpec, MappingSpec, ObjectSpec, RateRowSpec, RatesSpec
+from ferry.mapping.spec import FieldSpec, ListSpec, LookupSpec, MappingSpec, ObjectSpec, RatesSpec
 from ferry.mapping.values import as_decimal
 
 _MODELS: dict[str, type[Any]] = {"lookups": LookupSpec, "objects": ObjectSpec, "fields": FieldSpec, "lists": ListSpec}
-_RATE_COLUMNS = ("from", "to", "rate", "date")
 
 
 def project_root(path: Path) -> Path:
@@ -352,71 +351,9 @@ class _Loader:
     # -- exchange rates -----------------------------------------------------------------------------
 
     def rates(self, spec: RatesSpec) -> RateTable:
-        """The rate table of `rates:`: its rows, then the CSV file's; a pair and day listed twice is a problem."""
-        rows: list[tuple[str, str, Any, Any]] = []
-        seen: dict[tuple[str, str, Any], tuple[Any, str]] = {}
-
-        def add(row: RateRowSpec, where: str, problem: Callable[[str], Problem]) -> None:
-            key = (row.from_, row.to, row.date)
-            if key in seen and seen[key][0] != row.rate:
-                first = seen[key][1]
-                message = f"{row.from_}->{row.to} on {row.date.isoformat()} is listed twice ({first} and {where})"
-                self.problems.append(problem(message))
-                return
-            seen[key] = (row.rate, where)
-            rows.append((row.from_, row.to, row.rate, row.date))
-
-        for index, row in enumerate(spec.rows):
-
-            def at_row(message: str, index: int = index) -> Problem:
-                return self.doc.problem(("rates", "rows", index), message)
-
-            add(row, f"rows[{index}]", at_row)
-        if spec.file is not None:
-            self.rates_file(spec.file, add)
-        return RateTable(rows, spec.minor_units)
-
-    def rates_file(self, name: str, add: Callable[[RateRowSpec, str, Callable[[str], Problem]], None]) -> None:
-        path = (self.root or Path.cwd()) / name
-        hint = "the file is relative to the project (the folder with ferry.yaml)"
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.problems.append(self.doc.problem(("rates", "file"), f"cannot read {name}: {reason}", hint))
-            return
-        reader = csv.DictReader(text.splitlines())
-        columns = [c.strip() for c in reader.fieldnames or []]
-        missing = [c for c in _RATE_COLUMNS if c not in columns]
-        if missing:
-            self.problems.append(
-                Problem(
-                    f"the rates file needs the columns {', '.join(_RATE_COLUMNS)}; missing: {', '.join(missing)}",
-                    file=str(path),
-                    line=1,
-                    hint="the first line names the columns: from,to,rate,date",
-                )
-            )
-            return
-        reader.fieldnames = columns
-        for record in reader:
-            line = reader.line_num
-
-            def problem(message: str, line: int = line) -> Problem:
-                return Problem(message, file=str(path), line=line)
-
-            values = {c: (record.get(c) or "").strip() for c in _RATE_COLUMNS}
-            if not any(values.values()):
-                continue
-            try:
-                row = RateRowSpec.model_validate(values)
-            except PydanticValidationError as exc:
-                for error in exc.errors():
-                    column = error["loc"][0] if error["loc"] else ""
-                    message = str(error["msg"]).removeprefix("Value error, ")
-                    self.problems.append(problem(f"{column}: {message}"))
-                continue
-            add(row, f"{name} line {line}", problem)
+        table, problems = rate_table(spec, self.doc, self.root)
+        self.problems += problems
+        return table
 
     def target(self, loc: Loc, key: str) -> tuple[str, ...] | None:
         try:

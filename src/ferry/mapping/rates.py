@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -83,21 +83,37 @@ def day(value: Any, function_name: str) -> dt.date:
     raise ApplyError(f"{function_name}() expects a date (2026-11-22), got {kind(value)} {show(value)}")
 
 
+#: One rate: from, to, units of `to` for one `from`, and the day it applies from.
+RateRow = tuple[str, str, Decimal, dt.date]
+
+
 class RateTable:
     """The rates of one mapping by currency pair, each pair's rates in date order."""
 
-    __slots__ = ("_minor", "_pairs")
+    __slots__ = ("_follow", "_minor", "_pairs", "source")
 
     def __init__(
-        self, rows: Iterable[tuple[str, str, Decimal, dt.date]], minor_units: Mapping[str, int] | None = None
+        self,
+        rows: Iterable[RateRow],
+        minor_units: Mapping[str, int] | None = None,
+        source: str = "the mapping's rates",
     ) -> None:
-        pairs: dict[tuple[str, str], dict[dt.date, Decimal]] = {}
-        for source, target, rate, date in rows:
-            pairs.setdefault((source, target), {})[date] = rate
-        self._pairs = {
-            pair: (sorted(by_date), [by_date[d] for d in sorted(by_date)]) for pair, by_date in pairs.items()
-        }
+        #: Where the rates are kept, in words for the person who adds a missing one (`rates/fx.csv`).
+        self.source = source
+        self._follow: Callable[[bool], Iterable[RateRow] | None] | None = None
+        self._pairs = _by_pair(rows)
         self._minor = {**MINOR_UNITS, **(minor_units or {})}
+
+    def follow(self, changed: Callable[[bool], Iterable[RateRow] | None]) -> None:
+        """Ask `changed` for the rows again (None: unchanged), e.g. from an edited file: before each
+        look-up, and once more, with True (now, not at its leisure), before failing one."""
+        self._follow = changed
+
+    def _refresh(self, now: bool) -> bool:
+        rows = self._follow(now) if self._follow is not None else None
+        if rows is not None:
+            self._pairs = _by_pair(rows)
+        return rows is not None
 
     def knows(self, source: str, target: str) -> bool:
         """Whether any rate converts `source` to `target` (directly, inverted, or the same currency)."""
@@ -122,6 +138,14 @@ class RateTable:
         at = len(dates) if on is None else bisect.bisect_right(dates, on)
         return (dates[at - 1], rates[at - 1]) if at else None
 
+    def _look_up(self, source: str, target: str, on: dt.date | None) -> tuple[Decimal, dt.date] | None:
+        direct, reverse = self._latest((source, target), on), self._latest((target, source), on)
+        if direct is not None and (reverse is None or direct[0] >= reverse[0]):
+            return direct[1], direct[0]
+        if reverse is not None:
+            return Decimal(1) / reverse[1], reverse[0]
+        return None
+
     def find(self, source: str, target: str, on: dt.date | None) -> tuple[Decimal, dt.date | None]:
         """The rate from `source` to `target` on day `on` (the latest listed when None), and its date.
 
@@ -129,11 +153,12 @@ class RateTable:
         pair itself when both have one that day). The same currency is 1. No rate fails the record."""
         if source == target:
             return Decimal(1), on
-        direct, reverse = self._latest((source, target), on), self._latest((target, source), on)
-        if direct is not None and (reverse is None or direct[0] >= reverse[0]):
-            return direct[1], direct[0]
-        if reverse is not None:
-            return Decimal(1) / reverse[1], reverse[0]
+        self._refresh(False)
+        found = self._look_up(source, target, on)
+        if found is None and self._refresh(True):
+            found = self._look_up(source, target, on)
+        if found is not None:
+            return found
         when = f" on or before {on.isoformat()}" if on is not None else ""
         listed = self._pairs.get((source, target)) or self._pairs.get((target, source))
         if listed is not None:
@@ -141,4 +166,13 @@ class RateTable:
         else:
             known = ", ".join(sorted(f"{a}->{b}" for a, b in self._pairs)) or "none"
             hint = f" (the rates list: {known})"
-        raise ApplyError(f"no exchange rate from {source} to {target}{when}{hint}")
+        raise ApplyError(
+            f"no exchange rate from {source} to {target}{when} in {self.source}{hint}: add one, then replay"
+        )
+
+
+def _by_pair(rows: Iterable[RateRow]) -> dict[tuple[str, str], tuple[list[dt.date], list[Decimal]]]:
+    pairs: dict[tuple[str, str], dict[dt.date, Decimal]] = {}
+    for source, target, rate, date in rows:
+        pairs.setdefault((source, target), {})[date] = rate
+    return {pair: (sorted(by_date), [by_date[d] for d in sorted(by_date)]) for pair, by_date in pairs.items()}

@@ -145,9 +145,8 @@ def _plain(node: Any, loc: Loc, doc: Document) -> Any:
         out: dict[Any, Any] = {}
         for key, value in node.items():
             plain_key = _scalar(key)
-            line, col = node.lc.key(key)
+            (line, col), (vline, vcol) = _places(node, key)
             doc.keys[(*loc, plain_key)] = Place(line + 1, col + 1)
-            vline, vcol = node.lc.value(key)
             if not isinstance(value, CommentedMap | CommentedSeq):
                 doc.values[(*loc, plain_key)] = Place(vline + 1, vcol + 1, _style(value))
             out[plain_key] = _plain(value, (*loc, plain_key), doc)
@@ -162,6 +161,18 @@ def _plain(node: Any, loc: Loc, doc: Document) -> Any:
             items.append(_plain(value, (*loc, index), doc))
         return items
     return _scalar(node)
+
+
+def _places(node: CommentedMap, key: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Where a key and its value are written; a key merged in with `<<: *anchor` is found at the anchor."""
+    if key in node.lc.data:
+        return node.lc.key(key), node.lc.value(key)
+    for merged in getattr(node, "merge", ()):
+        if isinstance(merged, tuple):  # (position, map) in older ruamel releases
+            merged = merged[-1]
+        if key in merged:
+            return _places(merged, key)
+    return (node.lc.line, node.lc.col), (node.lc.line, node.lc.col)
 
 
 def _scalar(value: Any) -> Any:

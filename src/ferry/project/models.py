@@ -33,6 +33,14 @@ class Side(Strict):
     )
 
 
+class Deletes(StrEnum):
+    """What a record deleted on the side a sync reads does to its twin."""
+
+    propagate = "propagate"
+    ignore = "ignore"
+    map = "map"
+
+
 class Direction(StrEnum):
     """Which way changes flow."""
 
@@ -147,6 +155,13 @@ class Sync(Strict):
         "`{policy: newest_wins}`, `{policy: system_of_record, winner: left|right}` or `{policy: review}`.",
     )
     trigger: Trigger = Field(default_factory=Trigger, description="What makes ferry look for changes.")
+    deletes: Deletes = Field(
+        Deletes.propagate,
+        description="When a record is deleted (voided) on a side the sync reads: `propagate` deletes its twin; "
+        "`ignore` leaves the twin alone; `map` maps the record as it was deleted like any change, so the mapping "
+        "decides (a voided invoice posts its reversal; `skip_when` on `Status` tells a deletion apart). "
+        "A record the system no longer returns at all changes nothing under `map`.",
+    )
 
 
 class Workflow(Strict):

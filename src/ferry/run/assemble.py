@@ -83,6 +83,7 @@ def sync_spec(project: Project, sync: Sync) -> SyncSpec:
         match=tuple(MatchRule(m.left, m.right, m.via) for m in sync.match),
         find_by=tuple(sync.find_by),
         conflicts=ConflictPolicy(conflicts.policy, str(winner) if winner else None),  # type: ignore[arg-type]
+        deletes=sync.deletes.value,
     )
 
 

@@ -211,7 +211,7 @@ class Step(Strict):
                 f"a step has exactly one action ({', '.join(_ACTIONS)}); this one has "
                 + (", ".join(given) if given else "none")
             )
-        if self.for_each is not None and given[0] in ("wait", "branch", "review", "fail", "set"):
+        if self.for_each is not None and given[0] in ("branch", "review", "fail", "set"):
             raise ValueError(f"`for_each` cannot repeat a `{given[0]}` step")
         return self
 

@@ -43,6 +43,8 @@ class FakeSystem:
         self.fail_next_write: list[FerryError] = []
         self.fail_next_call: list[FerryError] = []
         self.interleave = False  # let other records run inside every call, as a network round trip does
+        #: Deleted records stay readable, flagged deleted (TIMS's soft delete), instead of vanishing.
+        self.soft_deletes = False
         self._ids = itertools.count(1)
         self._version = itertools.count(100)
 
@@ -90,7 +92,7 @@ class FakeSystem:
 
     async def get(self, entity: str, record_id: str) -> Record | None:
         await self._maybe_fail()
-        if record_id not in self.rows or record_id in self.deleted:
+        if record_id not in self.rows or (record_id in self.deleted and not self.soft_deletes):
             return None
         return self.record(record_id)
 

@@ -252,6 +252,38 @@ async def test_a_delete_is_propagated_once(store: SqliteStore) -> None:
     assert [op.kind for op in rig.right.writes] == [WriteKind.CREATE, WriteKind.DELETE]
 
 
+async def test_deletes_ignore_keeps_the_twin(store: SqliteStore) -> None:
+    rig = Rig(store, deletes="ignore")
+    left_id = rig.left.put({"name": "Acme"})
+    await rig.notify("left", left_id)
+    rig.left.deleted.add(left_id)
+    assert await rig.notify("left", left_id, kind="delete") == ["delete-ignored"]
+    assert rig.right.deleted == set() and [op.kind for op in rig.right.writes] == [WriteKind.CREATE]
+
+
+async def test_deletes_map_maps_the_record_as_it_was_deleted_instead_of_deleting_the_twin(store: SqliteStore) -> None:
+    rig = Rig(store, deletes="map")
+    rig.left.soft_deletes = True
+    left_id = rig.left.put({"name": "Acme"})
+    await rig.notify("left", left_id)
+    [right_id] = rig.right.rows
+    rig.left.put({"name": "Acme (void)"}, left_id)  # a soft delete is a change of the record too
+    rig.left.deleted.add(left_id)
+    assert await rig.notify("left", left_id, kind="delete") == ["updated"]
+    assert rig.right.rows[right_id]["CompanyName"] == "Acme (void)" and right_id not in rig.right.deleted
+    assert WriteKind.DELETE not in [op.kind for op in rig.right.writes]
+    assert await rig.notify("left", left_id, kind="delete") == []  # delivered again: collapsed, nothing more
+
+
+async def test_deletes_map_changes_nothing_for_a_record_no_longer_readable(store: SqliteStore) -> None:
+    rig = Rig(store, deletes="map")
+    left_id = rig.left.put({"name": "Acme"})
+    await rig.notify("left", left_id)
+    rig.left.deleted.add(left_id)  # deleted for good: the system returns nothing
+    assert await rig.notify("left", left_id, kind="delete") == ["gone"]
+    assert [op.kind for op in rig.right.writes] == [WriteKind.CREATE]
+
+
 async def test_a_crash_after_the_write_does_not_duplicate_on_retry(store: SqliteStore) -> None:
     rig = Rig(store)
     left_id = rig.left.put({"name": "Acme"})

@@ -34,3 +34,11 @@ def test_syntax_errors_carry_the_place() -> None:
         parse_yaml("a: [1, 2\n", "m.yaml")
     assert caught.value.problem.file == "m.yaml"
     assert caught.value.problem.line is not None
+
+
+def test_keys_merged_from_an_anchor_are_read_and_placed_where_the_anchor_writes_them() -> None:
+    text = "a: &shared\n  x: one\n  y: two\nb:\n  <<: *shared\n  y: own\n"
+    doc = parse_yaml(text, "m.yaml")
+    assert doc.data == {"a": {"x": "one", "y": "two"}, "b": {"x": "one", "y": "own"}}
+    assert doc.keys[("b", "x")].line == 2  # a problem with b.x points at the anchor's x
+    assert doc.keys[("b", "y")].line == 6

@@ -134,6 +134,7 @@ SCHEMAS: dict[str, EntitySchema] = {
             _f("DueDate", "date"),
             _text("Currency", 3),
             _LINES,
+            _ro("Tax", "decimal"),  # the lines' Tax summed; Total includes it
             _TOTAL,
             _ro("Balance", "decimal"),
             FieldSchema("PaymentStatus", "choice", read_only=True, choices={v: v for v in PAYMENT_STATUSES}),
@@ -157,6 +158,8 @@ SCHEMAS: dict[str, EntitySchema] = {
             _text("Description", 200),
             _text("Currency", 3),
             FieldSchema("Lines", "list", required=True),  # [{Account, Debit, Credit, Dimension}], balanced
+            _ref("ReversalOf", "gl-entries"),  # the posted entry this one reverses
+            FieldSchema("ReversedBy", "reference", read_only=True, references="gl-entries"),
         ),
         EntitySchema(
             "inventory",

@@ -19,7 +19,10 @@ class Watchers:
     def __init__(self, wake: Callable[[set[int]], None]) -> None:
         self._wake = wake
         self._records: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
-        self._matches: defaultdict[tuple[str, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+        #: Per run, every match it waits on (a `for_each` wait has one per item).
+        self._matches: defaultdict[tuple[str, str], defaultdict[int, list[dict[str, Any]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
 
     def sync_record(self, run_id: int, sync: str, side: str, record_id: str) -> None:
         """Wake `run_id` when sync `sync` settles `record_id` on `side`."""
@@ -31,7 +34,7 @@ class Watchers:
 
     def match(self, run_id: int, connection: str, entity: str, values: Mapping[str, Any]) -> None:
         """Wake `run_id` when `connection` reports a record of `entity` with these field values."""
-        self._matches[(connection, entity)][run_id] = dict(values)
+        self._matches[(connection, entity)][run_id].append(dict(values))
 
     def settled(self, claim: Claim) -> None:
         """A store listener: a sync settled a record."""
@@ -46,8 +49,8 @@ class Watchers:
             if not matchers or notice.record is None:
                 continue
             data = notice.record.data
-            for run_id, values in list(matchers.items()):
-                if all(_same(data.get(field), value) for field, value in values.items()):
+            for run_id, wanted in list(matchers.items()):
+                if any(all(_same(data.get(f), v) for f, v in values.items()) for values in wanted):
                     woken.add(run_id)
                     del matchers[run_id]
         self._fire(woken)

@@ -195,6 +195,7 @@ def attribute_definition(table: Table, column: Column, expand: dict[str, list[st
         "IsValidForCreate": not column.read_only,
         "IsValidForUpdate": not column.read_only and column.name != table.primary_id,
         "IsValidForRead": not column.write_only,
+        "IsCustomAttribute": column.custom,
         "DisplayName": _label(column.label or column.name),
     }
     if column.max_length is not None:

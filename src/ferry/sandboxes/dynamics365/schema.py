@@ -89,6 +89,8 @@ class Column:
     nav: str | None = None
     #: Written but never read back (IsValidForRead false), like a service endpoint's `authvalue` secret.
     write_only: bool = False
+    #: A column the tenant added (IsCustomAttribute), named with its publisher's prefix (`new_`).
+    custom: bool = False
 
     @property
     def is_lookup(self) -> bool:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ferry.sandboxes.dynamics365.store import Ref, Row
+from ferry.sandboxes.dynamics365.writes import base_amounts
 from ferry.sandboxes.kit.world import Company, Person, World
 
 if TYPE_CHECKING:
@@ -86,6 +87,9 @@ class Seeder:
         if "transactioncurrencyid" in t.columns and row.get("transactioncurrencyid") is None:
             row["transactioncurrencyid"] = self.svc.base_currency
             row["exchangerate"] = Decimal(1)
+        currency = row.get("transactioncurrencyid")
+        if "exchangerate" in t.columns and row.get("exchangerate") is None and isinstance(currency, Ref):
+            row["exchangerate"] = (self.svc.store.get(currency.table, currency.id) or {}).get("exchangerate")
         state = t.columns.get("statecode")
         if state is not None and row.get("statecode") is None:
             row["statecode"] = state.options[0].value
@@ -432,6 +436,7 @@ class Seeder:
         row["totaltax"] = sum((line["tax"] or Decimal(0) for line in lines), Decimal(0))
         row["totaldiscountamount"] = sum((line["manualdiscountamount"] or Decimal(0) for line in lines), Decimal(0))
         row["totalamount"] = (row["totallineitemamount"] + (row.get("freightamount") or 0)).quantize(_CENTS)
+        base_amounts(self.svc.tables[table], row)
 
     def _invoice(
         self,

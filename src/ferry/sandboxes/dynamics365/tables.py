@@ -40,8 +40,29 @@ def system(
     if owned:
         cols.append(lookup("ownerid", "systemuser"))
     if money:
-        cols += [lookup("transactioncurrencyid", "transactioncurrency"), Column("exchangerate", DEC, precision=10)]
+        # The platform stamps the record with its currency's rate; no client may set it (IsValidForCreate
+        # and IsValidForUpdate are false in Dataverse's metadata).
+        cols += [
+            lookup("transactioncurrencyid", "transactioncurrency"),
+            Column("exchangerate", DEC, precision=10, read_only=True, label="Exchange Rate"),
+        ]
     return cols
+
+
+def based(name: str, *, read_only: bool = False) -> list[Column]:
+    """A money column and its `_base` twin: the amount in the organisation's base currency, which the
+    platform computes as amount / exchangerate."""
+    return [Column(name, MONEY, read_only=read_only), Column(f"{name}_base", MONEY, read_only=True)]
+
+
+def rate_table_columns() -> list[Column]:
+    """Columns a tenant adds to its orders and invoices (publisher prefix `new_`) to keep the rate of the
+    document's own date from its rate table, beside the currency's rate Dataverse stamps."""
+    return [
+        Column("new_fxrate", DEC, precision=10, label="Rate-Table Exchange Rate", custom=True),
+        Column("new_fxratedate", DATE, label="Rate-Table Rate Date", custom=True),
+        Column("new_fxbasetotal", DEC, precision=2, label="Total Amount (Base, Rate Table)", custom=True),
+    ]
 
 
 def address(prefix: str, *, composite: bool = True, lines: int = 3) -> list[Column]:
@@ -180,18 +201,19 @@ def _tables() -> list[Table]:
             s("name", 300),
             lookup("customerid", "account", "contact"),
             lookup("pricelevelid", "pricelevel"),
-            Column("totalamount", MONEY, read_only=True),
-            Column("totallineitemamount", MONEY, read_only=True),
-            Column("totaltax", MONEY, read_only=True),
-            Column("freightamount", MONEY),
-            Column("discountamount", MONEY),
+            *based("totalamount", read_only=True),
+            *based("totallineitemamount", read_only=True),
+            *based("totaltax", read_only=True),
+            *based("freightamount"),
+            *based("discountamount"),
             Column("discountpercentage", DEC, precision=2),
-            Column("totaldiscountamount", MONEY, read_only=True),
+            *based("totaldiscountamount", read_only=True),
             Column("requestdeliveryby", DATE),
             Column("submitdate", DATE),
             Column("datefulfilled", DATE),
             Column("paymenttermscode", PICK, options=o.PAYMENT_TERMS),
             Column("description", MEMO, max_length=2000),
+            *rate_table_columns(),
             *[
                 s(f"shipto_{p}", 250)
                 for p in ("name", "line1", "line2", "line3", "city", "stateorprovince", "postalcode", "country")
@@ -240,18 +262,24 @@ def _tables() -> list[Table]:
             lookup("customerid", "account", "contact"),
             lookup("salesorderid", "salesorder"),
             lookup("pricelevelid", "pricelevel"),
-            Column("totalamount", MONEY, read_only=True),
-            Column("totallineitemamount", MONEY, read_only=True),
-            Column("totaltax", MONEY, read_only=True),
-            Column("freightamount", MONEY),
-            Column("discountamount", MONEY),
-            Column("totaldiscountamount", MONEY, read_only=True),
+            *based("totalamount", read_only=True),
+            *based("totallineitemamount", read_only=True),
+            *based("totaltax", read_only=True),
+            *based("freightamount"),
+            *based("discountamount"),
+            *based("totaldiscountamount", read_only=True),
             Column("datedelivered", DATE),
             Column("duedate", DATE),
             Column("paymenttermscode", PICK, options=o.PAYMENT_TERMS),
             Column("description", MEMO, max_length=2000),
+            *rate_table_columns(),
         ),
-        relationships=(Relationship("invoice_details", "invoicedetail", "invoiceid", "cascade"),),
+        relationships=(
+            Relationship("invoice_details", "invoicedetail", "invoiceid", "cascade"),
+            Relationship(
+                "msdyn_invoice_msdyn_paymentdetail_Invoice", "msdyn_paymentdetail", "msdyn_invoice", "restrict"
+            ),
+        ),
         autonumber=("invoicenumber", "INV"),
     )
     invoicedetail = Table(
@@ -309,6 +337,41 @@ def _tables() -> list[Table]:
             Column("msdyn_totalcost", MONEY, read_only=True),
             Column("msdyn_itemstatus", PICK, options=o.PO_ITEM_STATUS),
             Column("msdyn_datereceived", DATE),
+        ),
+    )
+    # Field Service payments: a payment received from an account, applied to invoices by payment details.
+    payment = Table(
+        "msdyn_payment",
+        "msdyn_payments",
+        "msdyn_paymentid",
+        "msdyn_name",
+        "Payment",
+        columns(
+            *system("msdyn_paymentid", money=True),
+            s("msdyn_name", 100),
+            lookup("msdyn_account", "account", nav="msdyn_Account"),
+            Column("msdyn_amount", MONEY),
+            Column("msdyn_date", DATE),
+            s("msdyn_checknumber", 100),
+        ),
+        relationships=(
+            Relationship(
+                "msdyn_msdyn_payment_msdyn_paymentdetail_Payment", "msdyn_paymentdetail", "msdyn_payment", "cascade"
+            ),
+        ),
+    )
+    paymentdetail = Table(
+        "msdyn_paymentdetail",
+        "msdyn_paymentdetails",
+        "msdyn_paymentdetailid",
+        "msdyn_name",
+        "Payment Detail",
+        columns(
+            *system("msdyn_paymentdetailid", money=True),
+            s("msdyn_name", 100),
+            lookup("msdyn_payment", "msdyn_payment", nav="msdyn_Payment"),
+            lookup("msdyn_invoice", "invoice", nav="msdyn_Invoice"),
+            Column("msdyn_paymentamount", MONEY),
         ),
     )
     warehouse = Table(
@@ -451,6 +514,8 @@ def _tables() -> list[Table]:
         invoicedetail,
         purchaseorder,
         purchaseorderproduct,
+        payment,
+        paymentdetail,
         warehouse,
         productinventory,
         onhandentry,

@@ -4,7 +4,7 @@ row versions, cascades, and the recalculation of order and invoice totals."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ferry.sandboxes.dynamics365.errors import (
@@ -71,7 +71,7 @@ class Writer:
             row["ownerid"] = caller
         if "transactioncurrencyid" in table.columns and row.get("transactioncurrencyid") is None:
             row["transactioncurrencyid"] = self.svc.base_currency
-            row["exchangerate"] = Decimal(1)
+        self._stamp_rate(table, row, values, None)
         if table.autonumber and not row.get(table.autonumber[0]):
             row[table.autonumber[0]] = self.svc.next_number(table.autonumber[1])
         self._apply_state(table, row, values, None)
@@ -125,6 +125,7 @@ class Writer:
         row["modifiedon"] = self.svc.clock.now()
         row["modifiedby"] = caller
         self._apply_state(table, row, values, before)
+        self._stamp_rate(table, row, values, before)
         self._derive(table, row)
         self._check_required(table, row)
         row["versionnumber"] = self.store.next_version()
@@ -285,6 +286,20 @@ class Writer:
             )
         row["statecode"], row["statuscode"] = state, status
 
+    def _stamp_rate(self, table: Table, row: Row, values: dict[str, Any], before: Row | None) -> None:
+        """Dataverse copies the currency's current rate onto the record when it is created, when its
+        currency changes, and when a money value of an active record changes; never otherwise, so a
+        later change to the currency's rate leaves existing records as they were."""
+        if "exchangerate" not in table.columns:
+            return
+        money_changed = any(table.columns[c].kind is Kind.MONEY for c in values if c in table.columns)
+        active = row.get("statecode") in (0, None)
+        if before is not None and "transactioncurrencyid" not in values and not (money_changed and active):
+            return
+        currency = row.get("transactioncurrencyid")
+        found = self.store.get(currency.table, currency.id) if isinstance(currency, Ref) else None
+        row["exchangerate"] = found.get("exchangerate") if found is not None else None
+
     def _check_required(self, table: Table, row: Row) -> None:
         missing = [c.name for c in table.columns.values() if c.required and row.get(c.name) in (None, "")]
         if missing:
@@ -316,6 +331,7 @@ class Writer:
         for prefix in ("address1", "address2"):
             if f"{prefix}_composite" in table.columns:
                 row[f"{prefix}_composite"] = _composite(row, prefix)
+        base_amounts(table, row)
         if name in _LINE_TABLES:
             self._derive_line(row)
         elif name == "msdyn_purchaseorderproduct":
@@ -366,13 +382,9 @@ class Writer:
         row["totalamount"] = (
             row["totallineitemamount"] - (row.get("discountamount") or 0) + (row.get("freightamount") or 0)
         ).quantize(_CENTS)
-        self._system_update(
-            self.svc.tables[parent.table],
-            before,
-            row,
-            caller,
-            ("totallineitemamount", "totaltax", "totaldiscountamount", "totalamount"),
-        )
+        table = self.svc.tables[parent.table]
+        totals = ("totallineitemamount", "totaltax", "totaldiscountamount", "totalamount")
+        self._system_update(table, before, row, caller, (*totals, *base_amounts(table, row)))
 
     def _recalculate_po(self, parent: Any, caller: Ref) -> None:
         if not isinstance(parent, Ref) or (before := self.store.get(parent.table, parent.id)) is None:
@@ -414,6 +426,17 @@ class Writer:
                     for c in hit:
                         updated[c] = None
                     self._system_update(table, row, updated, caller, tuple(hit))
+
+
+def base_amounts(table: Table, row: Row) -> tuple[str, ...]:
+    """Compute the `_base` twin of each money column (amount / exchangerate, to the cent, half up, as the
+    platform rounds money); return the names of the twins."""
+    names = tuple(c for c in table.columns if c.endswith("_base") and c[: -len("_base")] in table.columns)
+    rate = row.get("exchangerate")
+    for name in names:
+        amount = row.get(name[: -len("_base")])
+        row[name] = None if amount is None or not rate else (amount / rate).quantize(_CENTS, ROUND_HALF_UP)
+    return names
 
 
 def _composite(row: Row, prefix: str) -> str | None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ferry.sandboxes.tims.lines import (
+    ZERO,
     copy_lines,
     is_active,
+    lines_tax,
     lines_total,
     newly_referenced,
     require,
@@ -137,11 +139,12 @@ def prepare_invoice(tx: Tx, key: Key, before: Record | None, after: Record) -> N
     if after["Lines"] is None:
         if order is None:
             raise validation_problem([FieldProblem("Lines", "is required unless SalesOrderID is given")])
-        after["Lines"] = copy_lines(order["Lines"])  # already resolved and priced on the order
+        # Already resolved and priced on the order; an order carries no tax.
+        after["Lines"] = [{**line, "Tax": ZERO} for line in copy_lines(order["Lines"])]
     elif _lines_sent(before, after):
         if not after["Lines"]:
             raise validation_problem([FieldProblem("Lines", "must have at least 1 item")])
-        after["Lines"] = resolve_lines(tx, after["Lines"], for_sale=False)
+        after["Lines"] = resolve_lines(tx, after["Lines"], for_sale=False, taxed=True)
     fallback = order["Currency"] if order else party.get("Currency") or "USD"
     after["Currency"] = after["Currency"] or fallback
     after["InvoiceDate"] = after["InvoiceDate"] or tx.now.date()
@@ -151,7 +154,9 @@ def prepare_invoice(tx: Tx, key: Key, before: Record | None, after: Record) -> N
         raise rule_problem("invalid-dates", "DueDate is before InvoiceDate.", "DueDate")
     prefix = "INV" if after["Type"] == "AR" else "AP"
     after["InvoiceNumber"] = after["InvoiceNumber"] or f"{prefix}-{key}"
-    after["Total"] = lines_total(after["Lines"])
+    # Total is what the customer owes: the lines' net amounts plus the tax charged on them.
+    after["Tax"] = lines_tax(after["Lines"])
+    after["Total"] = lines_total(after["Lines"]) + after["Tax"]
     # Provisional; `ledger.settle_invoices` recomputes both from the payments.
     after.setdefault("Balance", after["Total"])
     after.setdefault("PaymentStatus", "Unpaid")

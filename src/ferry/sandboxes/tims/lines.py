@@ -52,8 +52,9 @@ def find_item_by_sku(tx: Tx, sku: str) -> tuple[Key, Record] | None:
     return None
 
 
-def resolve_lines(tx: Tx, lines: Sequence[Record], *, for_sale: bool) -> list[Record]:
-    """Order or invoice lines with ItemID and SKU both filled, numbered, priced and totalled.
+def resolve_lines(tx: Tx, lines: Sequence[Record], *, for_sale: bool, taxed: bool = False) -> list[Record]:
+    """Order or invoice lines with ItemID and SKU both filled, numbered, priced and totalled
+    (`taxed`: invoice lines, which carry their `Tax`).
 
     Refuses (422) lines whose item does not exist, is inactive (or, `for_sale`, not sellable), or
     whose discount is larger than the line amount; every bad line is reported at once.
@@ -94,6 +95,7 @@ def resolve_lines(tx: Tx, lines: Sequence[Record], *, for_sale: bool) -> list[Re
                 "UnitPrice": price,
                 "Discount": discount,
                 "LineTotal": total,
+                **({"Tax": line.get("Tax") or ZERO} if taxed else {}),
             }
         )
     if problems:
@@ -108,6 +110,10 @@ def resolve_lines(tx: Tx, lines: Sequence[Record], *, for_sale: bool) -> list[Re
 
 def lines_total(lines: Sequence[Record]) -> Decimal:
     return sum((line["LineTotal"] for line in lines), ZERO)
+
+
+def lines_tax(lines: Sequence[Record]) -> Decimal:
+    return sum((line.get("Tax") or ZERO for line in lines), ZERO)
 
 
 def _check_line_numbers(lines: Sequence[Record]) -> None:

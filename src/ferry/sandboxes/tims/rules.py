@@ -7,7 +7,6 @@ together (stock, invoice balances, credit) is settled in `ledger.py`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 from ferry.sandboxes.tims.documents import (
     prepare_invoice,
@@ -15,9 +14,10 @@ from ferry.sandboxes.tims.documents import (
     prepare_sales_order,
     prepare_shipment,
 )
+from ferry.sandboxes.tims.journal import prepare_gl_entry
 from ferry.sandboxes.tims.ledger import inventory_row
-from ferry.sandboxes.tims.lines import ZERO, find_item_by_sku, is_active, require
-from ferry.sandboxes.tims.problems import FieldProblem, Problem, rule_problem, validation_problem
+from ferry.sandboxes.tims.lines import find_item_by_sku, is_active, require
+from ferry.sandboxes.tims.problems import FieldProblem, rule_problem, validation_problem
 from ferry.sandboxes.tims.schema import INACTIVE, WAREHOUSES
 from ferry.sandboxes.tims.store import Key, Record, Tx
 
@@ -71,42 +71,6 @@ def prepare_payment(tx: Tx, key: Key, before: Record | None, after: Record) -> N
                 name,
             )
     after["PaymentDate"] = after["PaymentDate"] or tx.now.date()
-
-
-def prepare_gl_entry(tx: Tx, key: Key, before: Record | None, after: Record) -> None:
-    month = after["PostingDate"].strftime("%Y-%m")
-    if after["Period"] is None:
-        after["Period"] = month
-    elif after["Period"] != month:
-        raise rule_problem(
-            "period-mismatch", f"PostingDate {after['PostingDate']} is not in period {after['Period']}.", "Period"
-        )
-    closed_before = tx.store.closed_before
-    for period in (before["Period"] if before else None, after["Period"]):
-        if closed_before is not None and period is not None and period < closed_before:
-            raise rule_problem(
-                "closed-period",
-                f"Period {period} is closed; periods before {closed_before} accept no postings.",
-                "Period",
-                closedBefore=closed_before,
-            )
-    problems = [
-        FieldProblem(f"Lines[{n}]", "must have either a Debit or a Credit above 0, not both")
-        for n, line in enumerate(after["Lines"])
-        if (line["Debit"] > 0) == (line["Credit"] > 0)
-    ]
-    if problems:
-        raise Problem(422, "Some GL lines are neither a debit nor a credit.", slug="invalid-line", errors=problems)
-    debit: Decimal = sum((line["Debit"] for line in after["Lines"]), ZERO)
-    credit: Decimal = sum((line["Credit"] for line in after["Lines"]), ZERO)
-    if debit != credit:
-        raise rule_problem(
-            "unbalanced-entry",
-            f"The entry does not balance: debits {debit}, credits {credit}.",
-            "Lines",
-            totalDebit=str(debit),
-            totalCredit=str(credit),
-        )
 
 
 def prepare_adjustment(tx: Tx, key: Key, before: Record | None, after: Record) -> None:

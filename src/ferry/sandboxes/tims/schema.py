@@ -61,6 +61,8 @@ ORDER_LINE = Nested(
         "LineTotal": Field(Money(), readonly=True),
     }
 )
+#: An invoice line: an order line plus the sales tax charged on it (an amount, as the ERP computed it).
+INVOICE_LINE = Nested({**ORDER_LINE.fields, "Tax": Field(Money(), nullable=False, default=Decimal("0.00"))})
 SHIPMENT_LINE = Nested(
     {
         "LineNo": Field(Integer(1)),
@@ -245,7 +247,8 @@ INVOICES = Collection(
             "InvoiceDate": Field(Day()),
             "DueDate": Field(Day()),
             "Currency": Field(_CURRENCY),
-            "Lines": Field(ListOf(ORDER_LINE)),
+            "Lines": Field(ListOf(INVOICE_LINE)),
+            "Tax": Field(Money(), readonly=True),
             "Total": Field(Money(), readonly=True),
             "Balance": Field(Money(), readonly=True),
             "PaymentStatus": Field(Text(10), readonly=True),
@@ -285,6 +288,8 @@ GL_ENTRIES = Collection(
             "Description": Field(Text(200)),
             "Currency": Field(_CURRENCY, nullable=False, default="USD"),
             "Lines": Field(ListOf(GL_LINE, min_items=2), required=True),
+            "ReversalOf": Field(Integer()),
+            "ReversedBy": Field(Integer(), readonly=True),
         },
     ),
     first_id=100001,

@@ -70,9 +70,14 @@ def test_the_same_currency_is_unchanged() -> None:
 
 def test_a_missing_rate_names_the_pair_and_the_date() -> None:
     reason = failure("convert(a, 'EUR', 'USD', '2026-09-30')", {"a": Decimal("1.00")})
-    assert reason == "no exchange rate from EUR to USD on or before 2026-09-30 (its first rate is dated 2026-10-01)"
+    assert reason == (
+        "no exchange rate from EUR to USD on or before 2026-09-30 in the mapping's rates "
+        "(its first rate is dated 2026-10-01): add one, then replay"
+    )
     reason = failure("convert(a, c, 'USD', '2026-11-05')", {"a": Decimal("1.00"), "c": "CHF"})
-    assert reason.startswith("no exchange rate from CHF to USD on or before 2026-11-05 (the rates list: EUR->USD")
+    assert reason.startswith(
+        "no exchange rate from CHF to USD on or before 2026-11-05 in the mapping's rates (the rates list: EUR->USD"
+    )
 
 
 def test_rate_and_rate_date_record_what_convert_used() -> None:
@@ -160,6 +165,19 @@ def test_rates_from_a_csv_file_relative_to_the_project(tmp_path: Path) -> None:
     assert load(path).apply({"amount": Decimal("10.00")}) == {"USD": Decimal("10.84"), "EUR": Decimal("11.50")}
 
 
+def test_a_missing_rate_names_the_file_to_add_it_to(tmp_path: Path) -> None:
+    (tmp_path / "fx.csv").write_text("from,to,rate,date\nUSD,GBP,0.7905,2026-11-02\n")
+    spec = {"version": 1, "rates": {"file": "fx.csv"}, "fields": {"out": "rate('USD', c, d)"}}
+    mapping = compile_mapping(spec, root=tmp_path)
+    assert mapping.apply({"c": "GBP", "d": "2026-11-30"}) == {"out": Decimal("0.7905")}
+    with pytest.raises(ValidationError) as caught:
+        mapping.apply({"c": "GBP", "d": "2026-11-01"})
+    assert caught.value.field_errors["out"] == (
+        "no exchange rate from USD to GBP on or before 2026-11-01 in fx.csv "
+        "(its first rate is dated 2026-11-02): add one, then replay"
+    )
+
+
 def test_a_bad_csv_file_is_reported_with_its_line(tmp_path: Path) -> None:
     (tmp_path / "fx.csv").write_text("from,to,rate,date\nEUR,USD,1.08,2026-11-01\nEUR,USD,1,08,2026-11-01\n")
     found = problems({"rates": {"file": "fx.csv"}}, root=tmp_path)
@@ -173,3 +191,31 @@ def test_a_bad_csv_file_is_reported_with_its_line(tmp_path: Path) -> None:
     ]
     found = problems({"rates": {"file": "missing.csv"}}, root=tmp_path)
     assert found[0].startswith("rates.file: cannot read missing.csv")
+
+
+def test_a_rate_added_to_the_file_is_used_without_loading_the_mapping_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ferry.mapping.ratefile.CHECK_SECONDS", 0.0)
+    csv_file = tmp_path / "fx.csv"
+    csv_file.write_text("from,to,rate,date\nUSD,GBP,0.7905,2026-11-02\n")
+    spec = {"version": 1, "rates": {"file": "fx.csv"}, "fields": {"out": "rate('USD', c, d)"}}
+    mapping = compile_mapping(spec, root=tmp_path)
+    with pytest.raises(ValidationError):
+        mapping.apply({"c": "GBP", "d": "2026-10-15"})
+    csv_file.write_text("from,to,rate,date\nUSD,GBP,0.7905,2026-11-02\nUSD,GBP,0.8012,2026-10-12\n")
+    assert mapping.apply({"c": "GBP", "d": "2026-10-15"}) == {"out": Decimal("0.8012")}
+    # An edit that breaks the file is not used: the rates read before stay.
+    csv_file.write_text("from,to,rate,date\nUSD,GBP,zero,2026-11-02\n")
+    assert mapping.apply({"c": "GBP", "d": "2026-11-20"}) == {"out": Decimal("0.7905")}
+
+
+def test_a_missing_rate_looks_at_the_file_again_at_once(tmp_path: Path) -> None:
+    csv_file = tmp_path / "fx.csv"
+    csv_file.write_text("from,to,rate,date\nUSD,GBP,0.7905,2026-11-02\n")
+    spec = {"version": 1, "rates": {"file": "fx.csv"}, "fields": {"out": "rate('USD', c, d)"}}
+    mapping = compile_mapping(spec, root=tmp_path)
+    assert mapping.apply({"c": "GBP", "d": "2026-11-03"}) == {"out": Decimal("0.7905")}
+    csv_file.write_text("from,to,rate,date\nUSD,GBP,0.7905,2026-11-02\nUSD,EUR,0.9188,2026-11-02\n")
+    # Within a second of the last look, a found rate is not checked against the file; a missing one is.
+    assert mapping.apply({"c": "EUR", "d": "2026-11-03"}) == {"out": Decimal("0.9188")}
