@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Harness, Systems, make_project, polled, without_history
+from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
+from ferry.sandboxes.kit.server import running
+from ferry.sandboxes.tims import TimsSandbox
+from tests.e2e.conftest import Harness, Systems, eventually, ferry_beside, live, make_project, polled, without_history
 
 SYNCS = ("customers", "invoice-postings", "payment-postings")
 FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
@@ -211,3 +214,24 @@ async def test_an_entry_that_does_not_balance_waits_with_the_reason_then_posts_a
         posted = await entry(h, f"invoice-{invoice['InvoiceID']}")
         assert posted is not None
         assert lines(posted) == [("1200", Decimal("95.50"), Decimal(0)), ("4000", Decimal(0), Decimal("95.50"))]
+
+
+async def test_the_first_run_passes_over_the_invoices_the_ledger_already_holds(tmp_path: Path) -> None:
+    """`history: skip`: a year of invoices, many in closed periods, is neither posted again nor dead-lettered."""
+    d365 = Dynamics365Sandbox(sizes={"accounts": 10, "vendors": 1, "salesorders": 0, "msdyn_purchaseorders": 0})
+    tims = TimsSandbox(sizes={"customers": 15})  # with its invoice history
+    with running(d365) as d365_url, running(tims) as tims_url:
+        systems = Systems(d365, d365_url, tims, tims_url)
+        root = tmp_path / "p"
+        async with live(root, systems, syncs=("customers", "invoice-postings"), poll_seconds=None) as h:
+            old = (await h.tims.get("invoices", params={"pageSize": "500"})).json()["data"]
+            assert len(old) > 10
+            async with asyncio.timeout(60):
+                await h.engine.drain()
+            posted = (await h.tims.get("gl-entries", params={"pageSize": "500"})).json()["data"]
+            assert not {e["ExternalID"] for e in posted} & {f"invoice-{i['InvoiceID']}" for i in old}
+            letters = await ferry_beside("dlq", "list", str(root), "--json")
+            assert [d for d in json.loads(letters.stdout) if d["sync"] == "invoice-postings"] == []
+
+            made = await new_invoice(h)  # from now on, every invoice posts, through TIMS's webhook
+            assert await eventually(lambda: entry(h, f"invoice-{made['InvoiceID']}"), within=60)

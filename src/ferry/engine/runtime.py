@@ -102,6 +102,9 @@ class Engine:
         """
         total = 0
         for poller in self.pollers if pollers is None else pollers:
+            if isinstance(poller.spec, SyncSpec) and poller.spec.history == "skip":
+                total += await self._pass_over(poller, on_page)
+                continue
             await self.store.set_cursor(poller.spec.name, poller.side, None)
             fields = _match_fields(poller.spec, poller.side) if isinstance(poller.spec, SyncSpec) else set()
             index = MatchIndex(fields) if fields else None
@@ -114,6 +117,21 @@ class Engine:
             if index is not None:
                 self.processor.indexes[(poller.spec.name, poller.side)] = index
         return total
+
+    async def _pass_over(self, poller: Poller, on_page: Callable[[Poller, int], None] | None) -> int:
+        """A `history: skip` side: read for the first time, what exists is passed over (only the cursor
+        moves); read before, it catches up from its cursor like any poll."""
+        first = await self.store.get_cursor(poller.spec.name, poller.side) is None
+        seen = await poller.poll_once((lambda n: on_page(poller, n)) if on_page is not None else None, discard=first)
+        if first:
+            log.info(
+                "%s: %d existing records of %s passed over (history: skip); changes from now on are synced",
+                poller.spec.name,
+                seen,
+                poller.spec.side(poller.side).entity,
+            )
+            return 0
+        return seen
 
     async def forget_indexes(self, *, when_settled: bool = True, within: float = 600.0) -> None:
         """Drop the initial load's match indexes once its records are settled (or `within` seconds).

@@ -69,6 +69,8 @@ class SyncSpec:
     conflicts: ConflictPolicy = ConflictPolicy()
     #: A source deletion: `propagate` deletes the twin, `ignore` keeps it, `map` maps the deleted record.
     deletes: Literal["propagate", "ignore", "map"] = "propagate"
+    #: The first run: `sync` brings existing records across, `skip` passes them over (changes only).
+    history: Literal["sync", "skip"] = "sync"
     #: Fields of the target's records that name the record the mapped payload belongs to (a shop's stock
     #: level is its SKU at a location): the twin is the one record whose fields equal the payload's.
     find_by: tuple[str, ...] = ()

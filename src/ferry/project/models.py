@@ -33,6 +33,13 @@ class Side(Strict):
     )
 
 
+class History(StrEnum):
+    """What a sync's first run does with the records that exist already."""
+
+    sync = "sync"
+    skip = "skip"
+
+
 class Deletes(StrEnum):
     """What a record deleted on the side a sync reads does to its twin."""
 
@@ -155,6 +162,12 @@ class Sync(Strict):
         "`{policy: newest_wins}`, `{policy: system_of_record, winner: left|right}` or `{policy: review}`.",
     )
     trigger: Trigger = Field(default_factory=Trigger, description="What makes ferry look for changes.")
+    history: History = Field(
+        History.sync,
+        description="The records that exist when the sync first runs: `sync` brings them across (pairing those "
+        "on both sides through `match`); `skip` passes them over, so only what changes from then on flows (a "
+        "ledger that must not post years of invoices it already holds, some in closed periods).",
+    )
     deletes: Deletes = Field(
         Deletes.propagate,
         description="When a record is deleted (voided) on a side the sync reads: `propagate` deletes its twin; "

@@ -84,6 +84,7 @@ def sync_spec(project: Project, sync: Sync) -> SyncSpec:
         find_by=tuple(sync.find_by),
         conflicts=ConflictPolicy(conflicts.policy, str(winner) if winner else None),  # type: ignore[arg-type]
         deletes=sync.deletes.value,
+        history=sync.history.value,
     )
 
 
