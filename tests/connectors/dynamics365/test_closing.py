@@ -89,6 +89,8 @@ async def test_an_upsert_closes_the_order_it_names(fresh: DataverseConnector) ->
     (done,) = await fresh.write([op])
     assert done.ok and done.id == order_id, done.error
     assert (await state(fresh, order_id))[:2] == (2, 4)
+    (again,) = await fresh.write([WriteOp(P, "salesorders", {"statecode": 2, "statuscode": 4}, id=order_id)])
+    assert again.ok and again.id == order_id and again.version == (await state(fresh, order_id))[2]
 
 
 async def test_dataverse_refusing_the_close_fails_that_op_and_changes_nothing(fresh: DataverseConnector) -> None:

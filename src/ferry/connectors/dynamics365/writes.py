@@ -70,6 +70,7 @@ class _Existing:
     related: Mapping[str, str | None]
     state: Any = None
     version: str | None = None
+    row_id: str | None = None
 
 
 class Writer:
@@ -145,7 +146,7 @@ class Writer:
         if closing is not None and existing is not None and existing.state == closing.state:
             closing = None  # already in that state: an order is not closed twice
             if not body and not nested:
-                unit.settled = WriteResult(True, id=op.id, version=existing.version)
+                unit.settled = WriteResult(True, id=existing.row_id or op.id, version=existing.version)
                 return unit
         for nav, payload in nested.items():
             if op.kind is WriteKind.CREATE:
@@ -244,7 +245,13 @@ class Writer:
                 if part.ok:
                     row = part.json() or {}
                     related = {nav: row.get(table.navigations[nav].lookup) for nav in nested[i]}
-                    found[i] = _Existing(True, related, row.get("statecode"), version_of(row.get("@odata.etag")))
+                    found[i] = _Existing(
+                        True,
+                        related,
+                        row.get("statecode"),
+                        version_of(row.get("@odata.etag")),
+                        row.get(table.primary_id),
+                    )
                 elif is_missing_row(part.as_response(requests[i].url)):
                     found[i] = _Existing(False, {})
                 else:
