@@ -71,7 +71,11 @@ async def test_a_cancelled_dynamics_order_cancels_the_tims_order_and_one_never_s
             order_id = candidate["salesorderid"]
             break
     assert order_id, "an open order was sent to TIMS"
-    r = await h.d365.patch(f"salesorders({order_id})", json={"statecode": 2, "statuscode": 4})
+    # Someone cancels it in Dynamics 365 (the Cancel Order button: CancelSalesOrder; an update may not).
+    refused = await h.d365.patch(f"salesorders({order_id})", json={"statecode": 2, "statuscode": 4})
+    assert refused.status_code == 400 and "CancelSalesOrderRequest" in refused.json()["error"]["message"]
+    close = {"salesorderid@odata.bind": f"/salesorders({order_id})", "subject": "The buyer called"}
+    r = await h.d365.post("CancelSalesOrder", json={"OrderClose": close, "Status": 4})
     assert r.status_code == 204, r.text
     await h.sync()
     mirrored = await tims_order(h, order_id)

@@ -7,6 +7,11 @@ insert on update, so for an UPDATE or UPSERT carrying a related row (`"primaryco
 the connector first reads the lookup (`_primarycontactid_value`), then in one change set either
 updates that row or creates one and binds it. Every request asks for `return=representation` with
 only the primary id selected: that brings the new version (ETag) and, for an upsert, 201 or 200.
+
+A write that closes a record Dataverse closes only through an action (a sales order's `statecode`
+Fulfilled or Canceled, see `closing`) is the update of its other columns, then the action, in one change
+set, followed by a GET for the version the action left. The current state is read first: an order
+already in that state is not closed again, and a write that changes nothing else sends nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 
 from ferry.connectors.dynamics365.batch import BatchRequest, ChangeSet, Part, PartResponse
 from ferry.connectors.dynamics365.client import MAX_BATCH_REQUESTS, DataverseClient
+from ferry.connectors.dynamics365.closing import STATE_COLUMNS, Closing, closing_for
 from ferry.connectors.dynamics365.entities import Catalog, Table
 from ferry.connectors.dynamics365.errors import error_body, error_for, is_missing_row
 from ferry.connectors.dynamics365.query import etag_for, key_segment, version_of
@@ -45,10 +51,15 @@ class _Unit:
     requests: list[BatchRequest] = field(default_factory=list)
     main: str = ""
     created_id: str | None = None  # the id an idempotent CREATE gives its row
+    #: A GET sent after the requests, for the version an action left (actions answer 204, no ETag).
+    after: BatchRequest | None = None
+    #: The outcome when nothing needs sending (the record already is as the op wants it).
+    settled: WriteResult | None = None
 
     @property
-    def part(self) -> Part:
-        return ChangeSet(self.requests) if len(self.requests) > 1 else self.requests[0]
+    def parts(self) -> list[Part]:
+        first: Part = ChangeSet(self.requests) if len(self.requests) > 1 else self.requests[0]
+        return [first] if self.after is None else [first, self.after]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +68,9 @@ class _Existing:
 
     exists: bool
     related: Mapping[str, str | None]
+    state: Any = None
+    version: str | None = None
+    row_id: str | None = None
 
 
 class Writer:
@@ -70,22 +84,38 @@ class Writer:
         tables = [catalog.table(op.entity) for op in ops]
         results: list[WriteResult | None] = [None] * len(ops)
         nested = [_nested(op, table) for op, table in zip(ops, tables, strict=True)]
-        wanted = [i for i, op in enumerate(ops) if nested[i] and op.kind in (WriteKind.UPDATE, WriteKind.UPSERT)]
-        existing = await self._prefetch(ops, tables, nested, wanted, results)
+        closings = [
+            None if op.kind is WriteKind.DELETE else closing_for(table.set_name, op.data)
+            for op, table in zip(ops, tables, strict=True)
+        ]
+        wanted = [
+            i
+            for i, op in enumerate(ops)
+            if (nested[i] or closings[i]) and op.kind in (WriteKind.UPDATE, WriteKind.UPSERT)
+        ]
+        existing = await self._prefetch(ops, tables, nested, closings, wanted, results)
         ids = (str(n) for n in itertools.count(1))
         units: list[_Unit] = []
         for i, (op, table) in enumerate(zip(ops, tables, strict=True)):
             if results[i] is not None:
                 continue
             try:
-                units.append(self._unit(i, op, table, catalog, nested[i], existing.get(i), ids))
+                unit = self._unit(i, op, table, catalog, nested[i], closings[i], existing.get(i), ids)
             except FerryError as exc:
                 results[i] = WriteResult(False, id=op.id, error=exc)
+                continue
+            if unit.settled is not None:
+                results[i] = unit.settled
+            else:
+                units.append(unit)
         for chunk in self._chunks(units):
-            answers = await self.client.batch([u.part for u in chunk])
-            for n, unit in enumerate(chunk):
-                answer = answers[n] if n < len(answers) else []
-                results[unit.index] = self._result(unit, answer)
+            answers = await self.client.batch([p for u in chunk for p in u.parts])
+            at = 0
+            for unit in chunk:
+                answer = answers[at] if at < len(answers) else []
+                after = answers[at + 1] if unit.after is not None and at + 1 < len(answers) else []
+                at += len(unit.parts)
+                results[unit.index] = self._result(unit, answer, after)
         final = [r if r is not None else WriteResult(False, error=TransientError("No answer.")) for r in results]
         failures = [r.error for r in final if not r.ok and r.error is not None]
         transient = [e for e in failures if isinstance(e, TransientError)]
@@ -102,12 +132,22 @@ class Writer:
         table: Table,
         catalog: Catalog,
         nested: Mapping[str, dict[str, Any]],
+        closing: Closing | None,
         existing: _Existing | None,
         ids: Iterator[str],
     ) -> _Unit:
         unit = _Unit(index, op, table)
         select = f"?$select={table.primary_id}"
-        body = {k: v for k, v in op.data.items() if k not in nested or op.kind is WriteKind.CREATE}
+        body = {
+            k: v
+            for k, v in op.data.items()
+            if (k not in nested or op.kind is WriteKind.CREATE) and not (closing and k in STATE_COLUMNS)
+        }
+        if closing is not None and existing is not None and existing.state == closing.state:
+            closing = None  # already in that state: an order is not closed twice
+            if not body and not nested:
+                unit.settled = WriteResult(True, id=existing.row_id or op.id, version=existing.version)
+                return unit
         for nav, payload in nested.items():
             if op.kind is WriteKind.CREATE:
                 break  # a deep insert: the nested row stays in the body
@@ -129,6 +169,8 @@ class Writer:
             if op.idempotency_key and table.primary_id not in body:
                 unit.created_id = str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{table.set_name}:{op.idempotency_key}"))
                 body[table.primary_id] = unit.created_id
+            elif closing is not None and table.primary_id not in body:
+                body[table.primary_id] = str(uuid.uuid4())  # the action names the new row by its id
             request = BatchRequest("POST", self.client.url(table.set_name + select), body, _REPRESENTATION, unit.main)
         elif op.kind is WriteKind.DELETE:
             headers = {"If-Match": etag_for(op.if_match)} if op.if_match else {}
@@ -141,18 +183,30 @@ class Writer:
                 headers["If-Match"] = etag_for(op.if_match)
             url = self.client.url(_address(table, op) + select)
             request = BatchRequest("PATCH", url, body, headers, unit.main)
-        unit.requests.append(request)
+        if closing is None:
+            unit.requests.append(request)
+            return unit
+        if body or op.kind is WriteKind.CREATE:
+            unit.requests.append(request)
+            cid = next(ids)
+        else:
+            cid = unit.main  # nothing else to change: the action is the write
+        path = f"{table.set_name}({body[table.primary_id]})" if op.kind is WriteKind.CREATE else _address(table, op)
+        action = closing.body(path, op.data.get("statuscode"))
+        unit.requests.append(BatchRequest("POST", self.client.url(closing.action), action, {}, cid))
+        unit.after = BatchRequest("GET", self.client.url(path + select), headers={"Accept": "application/json"})
         return unit
 
     def _chunks(self, units: Sequence[_Unit]) -> Iterator[list[_Unit]]:
         chunk: list[_Unit] = []
         size = 0
         for unit in units:
-            if chunk and (len(chunk) >= self.batch_size or size + len(unit.requests) > MAX_BATCH_REQUESTS):
+            weight = len(unit.requests) + (unit.after is not None)
+            if chunk and (len(chunk) >= self.batch_size or size + weight > MAX_BATCH_REQUESTS):
                 yield chunk
                 chunk, size = [], 0
             chunk.append(unit)
-            size += len(unit.requests)
+            size += weight
         if chunk:
             yield chunk
 
@@ -163,15 +217,18 @@ class Writer:
         ops: Sequence[WriteOp],
         tables: Sequence[Table],
         nested: Sequence[Mapping[str, dict[str, Any]]],
+        closings: Sequence[Closing | None],
         wanted: Sequence[int],
         results: list[WriteResult | None],
     ) -> dict[int, _Existing]:
-        """Whether each op's row exists and where its lookups point, in `$batch`es of GETs."""
+        """Whether each op's row exists, where its lookups point and its state, in `$batch`es of GETs."""
         found: dict[int, _Existing] = {}
         requests: dict[int, BatchRequest] = {}
         for i in wanted:
             table = tables[i]
             lookups = [table.navigations[nav].lookup for nav in nested[i]]
+            if closings[i] is not None:
+                lookups.append("statecode")
             try:
                 path = _address(table, ops[i]) + f"?$select={','.join([table.primary_id, *lookups])}"
             except FerryError as exc:
@@ -188,7 +245,13 @@ class Writer:
                 if part.ok:
                     row = part.json() or {}
                     related = {nav: row.get(table.navigations[nav].lookup) for nav in nested[i]}
-                    found[i] = _Existing(True, related)
+                    found[i] = _Existing(
+                        True,
+                        related,
+                        row.get("statecode"),
+                        version_of(row.get("@odata.etag")),
+                        row.get(table.primary_id),
+                    )
                 elif is_missing_row(part.as_response(requests[i].url)):
                     found[i] = _Existing(False, {})
                 else:
@@ -197,7 +260,7 @@ class Writer:
 
     # --- reading the answers -------------------------------------------------------------------------
 
-    def _result(self, unit: _Unit, answer: Sequence[PartResponse]) -> WriteResult:
+    def _result(self, unit: _Unit, answer: Sequence[PartResponse], after: Sequence[PartResponse]) -> WriteResult:
         op, table = unit.op, unit.table
         main = next((p for p in answer if p.content_id == unit.main), None)
         if main is None and len(unit.requests) == 1 and len(answer) == 1:
@@ -216,6 +279,9 @@ class Writer:
             return WriteResult(True, id=op.id)
         body = main.json() if main.body else None
         row = body if isinstance(body, Mapping) else {}
+        if after and after[0].ok:  # the row as the action left it
+            read = after[0].json()
+            row = {**row, **read} if isinstance(read, Mapping) else row
         record_id = row.get(table.primary_id) or _id_from_headers(main.headers) or op.id
         version = version_of(row.get("@odata.etag") or main.headers.get("etag"))
         created = op.kind is WriteKind.CREATE or (op.kind is WriteKind.UPSERT and main.status == 201)

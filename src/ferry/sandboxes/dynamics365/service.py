@@ -126,9 +126,9 @@ class DataverseService:
         if path.startswith(("EntityDefinitions", "GlobalOptionSetDefinitions")):
             _only(req, "GET")
             return ApiResponse(200, definitions.definitions(self, unquote(path), req.params))
-        if path == closing.ACTION:
+        if path in closing.ACTIONS:
             _only(req, "POST")
-            closing.fulfill_sales_order(self, req)
+            closing.close_sales_order(self, req, closing.ACTIONS[path])
             return ApiResponse(204)
         if path == "BulkDelete":
             _only(req, "POST")

@@ -7,6 +7,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from ferry.sandboxes.dynamics365.closing import refuse_closing_update
 from ferry.sandboxes.dynamics365.errors import (
     BATCH_CONTENT_ID,
     DUPLICATE_KEY,
@@ -111,11 +112,15 @@ class Writer:
         content_ids: ContentIds | None = None,
         *,
         strip: frozenset[str] = frozenset(),
+        closing: bool = False,
     ) -> Row:
+        """Update a row; `closing` is for the actions that may close it (`FulfillSalesOrder`...)."""
         before = self.store.get(table.logical_name, row_id)
         if before is None:
             raise not_found(table, row_id)
         values, deep_single, deep_many, binds_many = self._payload(table, body, caller, content_ids or {})
+        if not closing:
+            refuse_closing_update(table.logical_name, values)
         if deep_single or deep_many:
             raise bad_request("Deep insert is only supported when creating a record.")
         for name in strip | {table.primary_id}:
