@@ -216,14 +216,20 @@ async def test_an_entry_that_does_not_balance_waits_with_the_reason_then_posts_a
         assert lines(posted) == [("1200", Decimal("95.50"), Decimal(0)), ("4000", Decimal(0), Decimal("95.50"))]
 
 
-async def test_the_first_run_passes_over_the_invoices_the_ledger_already_holds(tmp_path: Path) -> None:
-    """`history: skip`: a year of invoices, many in closed periods, is neither posted again nor dead-lettered."""
+async def test_a_ledger_with_history_skip_passes_over_the_invoices_it_already_holds(tmp_path: Path) -> None:
+    """With `history: skip`, a year of invoices, many in closed periods, is neither posted again nor dead-lettered."""
     d365 = Dynamics365Sandbox(sizes={"accounts": 10, "vendors": 1, "salesorders": 0, "msdyn_purchaseorders": 0})
     tims = TimsSandbox(sizes={"customers": 15})  # with its invoice history
     with running(d365) as d365_url, running(tims) as tims_url:
         systems = Systems(d365, d365_url, tims, tims_url)
         root = tmp_path / "p"
-        async with live(root, systems, syncs=("customers", "invoice-postings"), poll_seconds=None) as h:
+        options: dict[str, Any] = {"syncs": ("customers", "invoice-postings"), "poll_seconds": None}
+        make_project(root, systems, **options)
+        text = (root / "ferry.yaml").read_text()
+        (root / "ferry.yaml").write_text(
+            text.replace("  - name: invoice-postings\n", "  - name: invoice-postings\n    history: skip\n")
+        )
+        async with live(root, systems, **options) as h:
             old = (await h.tims.get("invoices", params={"pageSize": "500"})).json()["data"]
             assert len(old) > 10
             async with asyncio.timeout(60):
