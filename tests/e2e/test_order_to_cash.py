@@ -369,3 +369,47 @@ async def test_a_checkout_without_an_email_gets_an_account_of_its_own(
         assert len(customers) == 2
         for customer_id in customers:
             assert (await h.tims.get(f"customers/{customer_id}")).json()["Email"] in (None, "")
+
+
+async def test_an_order_reaches_cash_once_through_errors_cut_connections_and_duplicate_webhooks(
+    tmp_path: Path, shop_systems: Systems, shop_api: httpx.AsyncClient
+) -> None:
+    async with live(tmp_path / "project", shop_systems, **OPTIONS) as h:
+
+        async def rough(on: bool) -> None:
+            """Every system fails some calls, cuts some answers after doing the work, and sends some
+            webhooks twice (off while the test itself acts as the shop's buyer or the warehouse)."""
+            share = 1.0 if on else 0.0
+            faults = {
+                "error_rate": 0.15 * share,
+                "drop_connections_rate": 0.1 * share,
+                "webhook_duplicate_rate": share / 2,
+            }
+            for system in ("d365", "tims", "shop"):
+                r = await h.control[system].post("/_sandbox/faults", json=faults)
+                assert r.status_code == 200, r.text
+
+        variant = await stocked_variant(h, shop_api)
+        order = await place_order(shop_api, "rough.day@example.com", [{"variant_id": variant["id"], "quantity": 2}])
+        await rough(True)
+        run = await run_of(h, order["id"], state="waiting", step="shipment")
+        await rough(False)
+        tims_order = await tims_order_of(h, run)
+        await ship_in_tims(shop_systems, tims_order["SalesOrderID"], "1Z999AA10123456785")
+        await rough(True)
+        run = await run_of(h, order["id"], state="completed")
+        await rough(False)
+
+        # One of everything, whatever was retried.
+        name = f"{order['name']} (storefront)"
+        assert len((await h.d365.get("salesorders", params={"$filter": f"name eq '{name}'"})).json()["value"]) == 1
+        account = run.steps["account"].output["id"]
+        assert len((await h.tims.get("customers", params={"ExternalID": account})).json()["data"]) == 1
+        same = (await h.tims.get("sales-orders", params={"ExternalID": tims_order["ExternalID"]})).json()["data"]
+        assert len(same) == 1
+        invoices = (await h.tims.get("invoices", params={"SalesOrderID": str(tims_order["SalesOrderID"])})).json()
+        assert [i["PaymentStatus"] for i in invoices["data"]] == ["Paid"]
+        payments = (await h.tims.get("payments", params={"InvoiceID": str(invoices["data"][0]["InvoiceID"])})).json()
+        assert len(payments["data"]) == 1
+        fulfillments = (await shop_api.get(f"orders/{order['id']}/fulfillments.json")).json()["fulfillments"]
+        assert [f["tracking_number"] for f in fulfillments] == ["1Z999AA10123456785"]
