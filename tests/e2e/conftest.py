@@ -40,6 +40,16 @@ async def ferry_beside(*args: str) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(ferry, *args)
 
 
+async def replay_letter(h: Harness, root: Path, letter_id: int) -> None:
+    """Replay one dead letter with the CLI, as a person would, and let the engine settle it."""
+    replayed = ferry("dlq", "replay", str(letter_id), "--project", str(root))
+    assert replayed.returncode == 0 and "1 record(s) queued again" in replayed.stdout, replayed.stdout
+    h.engine.wake()
+    await asyncio.sleep(0.6)  # the workers look for new work at least twice a second
+    async with asyncio.timeout(60):
+        await h.engine.drain()
+
+
 @dataclass
 class Systems:
     d365: Dynamics365Sandbox

@@ -8,7 +8,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,10 +17,9 @@ from typing import Any
 import httpx
 
 from ferry.engine.store import Link
-from tests.e2e.conftest import Harness, Systems, clients, eventually, make_project, polled
+from tests.e2e.conftest import FERRY, Harness, Systems, clients, eventually, ferry, make_project, polled
 
 UNLIMITED = {"rate_limit": {"requests": 1_000_000, "per_seconds": 1}}
-FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
 
 
 def free_port() -> int:
@@ -43,10 +41,6 @@ def ferry_run(root: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byt
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
-
-
-def ferry_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FERRY, *args], capture_output=True, text=True, timeout=60)
 
 
 def claimed_events(root: Path) -> int:
@@ -130,7 +124,7 @@ async def test_killed_mid_load_and_started_again_loses_nothing_and_duplicates_no
         accounts, customers, external_ids = await in_step(d365, tims)
         assert accounts == customers  # every account has one customer and every customer one account
         assert set(external_ids.values()) == {1} and "" not in external_ids
-        letters = ferry_cli("dlq", "list", str(root), "--json")
+        letters = ferry("dlq", "list", str(root), "--json")
         assert letters.returncode == 0 and json.loads(letters.stdout) == []
         assert "Traceback" not in log.read_text()
     finally:
@@ -154,7 +148,7 @@ async def test_sigterm_hands_back_the_work_in_hand_and_a_restart_finishes_it(tmp
             assert first.wait(timeout=60) == 0, log.read_text()[-3000:]
         assert claimed_events(root) == 0  # every record in hand was finished or handed back
         assert len(await arrived(tims, account_ids)) < len(account_ids), "nothing was left for the restart"
-        status = json.loads(ferry_cli("status", str(root), "--json").stdout)
+        status = json.loads(ferry("status", str(root), "--json").stdout)
         assert status[0]["in_flight"] == 0
 
         with ferry_run(root, port, log) as second:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -15,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Harness, Systems, polled, without_history
+from tests.e2e.conftest import Harness, Systems, ferry, polled, replay_letter, without_history
 
 SYNCS = ("customers", "products", "sales-orders", "invoices")
-FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
 CENT = Decimal("0.01")
 CUSTOMER = {
     "CompanyName": "Thames Cylinder Supply Ltd",
@@ -45,10 +42,6 @@ def root(tmp_path: Path) -> Path:
 async def harness(root: Path, systems: Systems) -> AsyncIterator[Harness]:
     async with polled(root, systems, syncs=SYNCS, workers=16) as h:
         yield h
-
-
-def ferry(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FERRY, *args], capture_output=True, text=True, timeout=120)
 
 
 async def pound_customer_and_items(h: Harness) -> tuple[int, str, list[int]]:
@@ -144,12 +137,7 @@ async def test_a_day_without_a_rate_is_dead_lettered_and_replays_after_the_rate_
     # Finance adds December 2024's rate to the file; ferry keeps running, and the replay uses it.
     with (root / "rates" / "fx.csv").open("a") as rates:
         rates.write("USD,GBP,0.7968,2024-12-02,added for a late invoice\n")
-    replayed = ferry("dlq", "replay", str(letter["id"]), "--project", str(root))
-    assert replayed.returncode == 0 and "1 record(s) queued again" in replayed.stdout, replayed.stderr
-    h.engine.wake()
-    await asyncio.sleep(0.6)  # the workers look for new work at least twice a second
-    async with asyncio.timeout(60):
-        await h.engine.drain()
+    await replay_letter(h, root, letter["id"])
 
     invoice = await dynamics_twin(h, made)
     assert (money(invoice["new_fxrate"]), invoice["new_fxratedate"]) == (Decimal("0.7968"), "2024-12-02")

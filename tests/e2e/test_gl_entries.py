@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,14 +17,20 @@ import pytest
 from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
 from ferry.sandboxes.kit.server import running
 from ferry.sandboxes.tims import TimsSandbox
-from tests.e2e.conftest import Harness, Systems, eventually, ferry_beside, live, make_project, polled, without_history
+from tests.e2e.conftest import (
+    Harness,
+    Systems,
+    eventually,
+    ferry,
+    ferry_beside,
+    live,
+    make_project,
+    polled,
+    replay_letter,
+    without_history,
+)
 
 SYNCS = ("customers", "invoice-postings", "payment-postings")
-FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
-
-
-def ferry(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*FERRY, *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
@@ -69,12 +73,7 @@ async def replay(h: Harness, root: Path, sync: str) -> dict[str, Any]:
     listed = ferry("dlq", "list", str(root), "--json")
     assert listed.returncode == 0, listed.stderr
     [letter] = [d for d in json.loads(listed.stdout) if d["sync"] == sync]
-    replayed = ferry("dlq", "replay", str(letter["id"]), "--project", str(root))
-    assert replayed.returncode == 0 and "1 record(s) queued again" in replayed.stdout, replayed.stdout
-    h.engine.wake()
-    await asyncio.sleep(0.6)  # the workers look for new work at least twice a second
-    async with asyncio.timeout(60):
-        await h.engine.drain()
+    await replay_letter(h, root, letter["id"])
     return dict(letter)
 
 
