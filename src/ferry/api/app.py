@@ -17,6 +17,7 @@ from ferry.api.models import (
     RecordHistory,
     SyncStatus,
 )
+from ferry.api.records import record_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store.base import DeadLetter, NewEvent, other
@@ -104,6 +105,7 @@ def control_app(
         )
 
     app.include_router(workflow_routes(store))
+    app.include_router(record_routes(store))
     for route in extra_routes or []:
         app.router.routes.append(route)
     return app

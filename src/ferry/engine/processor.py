@@ -35,6 +35,7 @@ from ferry.engine.breaker import CircuitBreaker, CircuitOpen
 from ferry.engine.fingerprint import changes, fingerprint
 from ferry.engine.matchindex import MatchIndex
 from ferry.engine.retry import RetryPolicy
+from ferry.engine.searchterms import IndexEntry, index_entry
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import AuditEntry, Claim, Link, NewEvent, Side, other
 from ferry.engine.store.sqlite import SqliteStore
@@ -152,11 +153,15 @@ class Processor:
 
     async def _dead(self, claim: Claim, error: FerryError) -> str:
         payload = claim.latest.payload
+        spec = self.syncs.get(claim.sync)
+        link = await self.store.link(claim.sync, claim.side, claim.record_id) if spec is not None else None
+        twin = link.id_on(other(claim.side)) if link is not None else None
         await self.store.dead_letter(
             claim,
             error_class=type(error).__name__,
             error=error.message,
             payload=payload,
+            index=[_entry(spec, claim.side, claim.record_id, payload, twin)] if spec is not None else [],
             audit=[
                 AuditEntry(
                     claim.sync,
@@ -262,7 +267,10 @@ class Processor:
                 link = None  # the twin was deleted on purpose; a new change re-creates it
             elif source.version is not None and source.version == _written_version(link, origin):
                 _note_seen(link, origin, source)
-                await self.store.finish(claim, link=link, audit=[])
+                twin = link.id_on(target_side)
+                await self.store.finish(
+                    claim, link=link, audit=[], index=[_entry(spec, origin, source.id, source.data, twin)]
+                )
                 return "echo"
             elif not newer(source.version, _version(link, origin)):
                 await self.store.finish(claim, link=None, audit=[])
@@ -326,6 +334,7 @@ class Processor:
                             target.id,
                         )
                     ],
+                    index=_pair(spec, origin, source, target.id, target.data),
                 )
                 return "conflict-lost"
 
@@ -337,7 +346,10 @@ class Processor:
         }
         if reason := await self._skips(spec, origin, source, context):
             audit = AuditEntry(spec.name, origin, source.id, "skipped", {"note": reason})
-            await self.store.finish(claim, link=None, audit=[audit])
+            twin = link.id_on(target_side) if link is not None else None
+            await self.store.finish(
+                claim, link=None, audit=[audit], index=[_entry(spec, origin, source.id, source.data, twin)]
+            )
             log.debug("%s: %s record %s skipped: %s", spec.name, origin, source.id, reason)
             return "skipped"
         payload = await self._map(spec, origin, source, context, creating=target is None)
@@ -353,7 +365,9 @@ class Processor:
             if not delta:
                 _note_seen(link, target_side, target)
                 await self._write_back_link(spec, origin, source, target.id, link)
-                await self.store.finish(claim, link=link, audit=[])
+                await self.store.finish(
+                    claim, link=link, audit=[], index=_pair(spec, origin, source, target.id, target.data)
+                )
                 return "settled"
             op = WriteOp(WriteKind.UPDATE, dst_spec.entity, data=delta, id=target.id, if_match=target.version)
             action = "updated"
@@ -403,6 +417,7 @@ class Processor:
                     target_id,
                 )
             ],
+            index=_pair(spec, origin, source, target_id, _written_data(result.record, target, delta)),
         )
         return action
 
@@ -575,6 +590,39 @@ class Processor:
             claim, link=link, audit=[AuditEntry(spec.name, origin, claim.record_id, "deleted", {}, target_id)]
         )
         return "deleted"
+
+
+def _entry(
+    spec: SyncSpec, side: Side, record_id: str, data: Mapping[str, Any] | None, twin_id: str | None
+) -> IndexEntry:
+    side_spec = spec.side(side)
+    return index_entry(
+        spec.name,
+        side,
+        record_id,
+        connection=side_spec.connection,
+        entity=side_spec.entity,
+        data=data,
+        twin_id=twin_id,
+        fields=side_spec.search,
+    )
+
+
+def _pair(
+    spec: SyncSpec, origin: Side, source: Record, target_id: str | None, target_data: Mapping[str, Any]
+) -> list[IndexEntry]:
+    """Search entries of the source record and, once it has one, its twin."""
+    entries = [_entry(spec, origin, source.id, source.data, target_id)]
+    if target_id is not None:
+        entries.append(_entry(spec, other(origin), target_id, target_data, source.id))
+    return entries
+
+
+def _written_data(written: Record | None, before: Record | None, delta: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The target as it is after the write: as the system answered it, or as it was with the changes applied."""
+    if written is not None:
+        return written.data
+    return {**(before.data if before is not None else {}), **delta}
 
 
 def _linked_elsewhere(spec: SyncSpec, side: Side, candidate: Record, source_id: str) -> bool:

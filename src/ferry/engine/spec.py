@@ -34,6 +34,8 @@ class SideSpec:
     entity: str
     #: Extra keyword arguments for the connector's `read`/`get`/`find` (column selection, expansion, filter).
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: Fields that identify its records in record search; empty: picked by their names.
+    search: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,12 @@ class Side(Strict):
     filter: str | None = Field(
         None, description="Only records that match, in the system's own syntax (an OData `$filter` for Dataverse)."
     )
+    search: list[str] = Field(
+        default_factory=list,
+        description="Fields (dotted for nested ones) that identify a record in record search, e.g. "
+        "`[accountnumber, name, emailaddress1]`; the first name-like and number-like ones make its label. "
+        "Empty (the default): fields whose names say number, code, SKU, reference, email, name or title.",
+    )
 
 
 class History(StrEnum):

@@ -57,7 +57,7 @@ def side_spec(side: ProjectSide) -> SideSpec:
         options["expand"] = list(side.expand)
     if side.filter:
         options["filter"] = side.filter
-    return SideSpec(side.connection, side.entity, options)
+    return SideSpec(side.connection, side.entity, options, tuple(side.search))
 
 
 def sync_spec(project: Project, sync: Sync) -> SyncSpec:

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from ferry.engine.searchterms import IndexEntry
 
 Side = Literal["left", "right"]
 SIDES: tuple[Side, Side] = ("left", "right")
@@ -196,8 +199,10 @@ class Store(Protocol):
         """Take up to `limit` records with due events; a record is held by at most one worker at a time."""
         ...
 
-    async def finish(self, claim: Claim, *, link: Link | None, audit: Sequence[AuditEntry]) -> None:
-        """Mark the claim's events done and save the link and audit entries, in one transaction."""
+    async def finish(
+        self, claim: Claim, *, link: Link | None, audit: Sequence[AuditEntry], index: Sequence[IndexEntry] = ()
+    ) -> None:
+        """Mark the claim's events done and save the link, audit entries and search entries, in one transaction."""
         ...
 
     async def retry(self, claim: Claim, *, delay: float, error: str) -> None:

@@ -140,6 +140,36 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, step)
     );
     """,
+    # Record search: each record's label and identifying terms, with an FTS5 trigram index over the terms
+    # (case-insensitive substrings); the triggers keep the index in step, and skip it when terms stay.
+    """
+    CREATE TABLE record_index (
+        id INTEGER PRIMARY KEY,
+        sync TEXT NOT NULL,
+        side TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        label TEXT NOT NULL,
+        terms TEXT NOT NULL,
+        twin_id TEXT,
+        last_seen REAL NOT NULL,
+        UNIQUE (sync, side, record_id)
+    );
+    CREATE VIRTUAL TABLE record_terms USING fts5(
+        terms, content='record_index', content_rowid='id', tokenize='trigram'
+    );
+    CREATE TRIGGER record_index_added AFTER INSERT ON record_index BEGIN
+        INSERT INTO record_terms(rowid, terms) VALUES (new.id, new.terms);
+    END;
+    CREATE TRIGGER record_index_changed AFTER UPDATE OF terms ON record_index WHEN old.terms IS NOT new.terms BEGIN
+        INSERT INTO record_terms(record_terms, rowid, terms) VALUES ('delete', old.id, old.terms);
+        INSERT INTO record_terms(rowid, terms) VALUES (new.id, new.terms);
+    END;
+    CREATE TRIGGER record_index_removed AFTER DELETE ON record_index BEGIN
+        INSERT INTO record_terms(record_terms, rowid, terms) VALUES ('delete', old.id, old.terms);
+    END;
+    """,
 )
 
 

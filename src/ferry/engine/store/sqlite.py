@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ferry.core import jsoncodec
+from ferry.engine.searchterms import IndexEntry
 from ferry.engine.store.base import (
     AuditEntry,
     Claim,
@@ -32,6 +33,7 @@ from ferry.engine.store.base import (
 )
 from ferry.engine.store.runs import RunStore
 from ferry.engine.store.schema import migrate
+from ferry.engine.store.search import RecordIndex, save_entries
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
@@ -145,6 +147,7 @@ class SqliteStore:
         self._reader: sqlite3.Connection | None = None
         self._seq = itertools.count()
         self.runs = RunStore(self)
+        self.records = RecordIndex(self)
         #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
         #: held for review. Workflow steps waiting on a record of a sync listen here.
         self.settled: list[Callable[[Claim], None]] = []
@@ -304,7 +307,9 @@ class SqliteStore:
 
         return await self._run(work)
 
-    async def finish(self, claim: Claim, *, link: Link | None, audit: Sequence[AuditEntry]) -> None:
+    async def finish(
+        self, claim: Claim, *, link: Link | None, audit: Sequence[AuditEntry], index: Sequence[IndexEntry] = ()
+    ) -> None:
         now = self.clock()
         ids = [e.id for e in claim.events]
 
@@ -313,6 +318,7 @@ class SqliteStore:
             if link is not None:
                 _save_link(c, link, now)
             _audit(c, audit, now)
+            save_entries(c, index, now)
 
         await self._run(work)
         self._notify(claim)
@@ -337,12 +343,14 @@ class SqliteStore:
         error: str,
         payload: dict[str, Any] | None,
         audit: Sequence[AuditEntry] = (),
+        index: Sequence[IndexEntry] = (),
     ) -> int:
         now = self.clock()
         ids = [e.id for e in claim.events]
 
         def work(c: sqlite3.Connection) -> int:
             _mark(c, ids, "dead", now, error)
+            save_entries(c, index, now, replace=False)
             cur = c.execute(
                 "INSERT INTO dead_letters(sync, side, record_id, error_class, error, payload, attempts, created_at)"
                 " VALUES (?,?,?,?,?,?,?,?)",

@@ -1,0 +1,136 @@
+"""What a record is found by in record search: its ids and the fields that name it, and a label for people.
+
+The engine knows no vendor, so the identifying fields are picked by their names: numbers, codes, SKUs,
+references, emails, names and titles (`accountnumber`, `SKU`, `Email`, `CompanyName`...). A side of a
+sync may name them instead (`search:` in `ferry.yaml`). Fields whose names say they hold secrets or
+card and bank details are never indexed, and neither are codes that classify rather than identify
+(`statuscode`, `countrycode`, `currencycode`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ferry.core.redact import SENSITIVE
+from ferry.engine.store.base import Side
+
+Kind = Literal["name", "number", "email"]
+
+_EMAIL = re.compile(r"e_?mail")
+_NUMBER = re.compile(r"(number|code|sku|reference|^ref$|ordernumber|orderno|invoiceno|^no$|barcode|ean|upc|gtin)")
+_NAME = re.compile(r"(name|title)")
+#: Codes and names that classify a record (its state, country, currency...) rather than identify it.
+_CLASSIFIES = re.compile(
+    r"(postal|zip|country|currency|state|status|language|locale|type|timezone|region|province|county|"
+    r"reason|category|unit|uom|terms|method|carrier)"
+)
+#: Full-name fields, preferred for the label over any other name-like field.
+_FULL_NAMES = ("name", "fullname", "companyname", "displayname", "title", "subject")
+_MAX_VALUE = 200
+#: Ids that are this short are numbers people use (TIMS `10016`); longer ones (GUIDs) stay out of labels.
+_SHORT_ID = 20
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One record as record search finds it."""
+
+    sync: str
+    side: Side
+    record_id: str
+    connection: str
+    entity: str
+    label: str
+    #: Lower-case search terms, one a line.
+    terms: str
+    twin_id: str | None
+
+
+@functools.lru_cache(maxsize=4096)
+def field_kind(name: str) -> Kind | None:
+    """How a field identifies a record, judged by its name (None: it does not)."""
+    if name.startswith(("_", "@")) or "@" in name or SENSITIVE.search(name):
+        return None
+    key = re.sub(r"[^a-z0-9]", "", name.rsplit(".", 1)[-1].lower())
+    if _EMAIL.search(key):
+        return "email"
+    if _CLASSIFIES.search(key):
+        return None
+    if _NUMBER.search(key):
+        return "number"
+    if _NAME.search(key):
+        return "name"
+    return None
+
+
+def _flat(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Top-level fields, and those of nested objects one level down (an expanded primary contact)."""
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            if not prefix and not SENSITIVE.search(key):
+                yield from _flat(value, f"{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int):
+        text = str(value).strip()
+        return text[:_MAX_VALUE] or None
+    return None
+
+
+def identifying(data: Mapping[str, Any], fields: Sequence[str] = ()) -> list[tuple[str, Kind | None, str]]:
+    """The (field, kind, value) that identify the record: the `fields` named, or those picked by name."""
+    if fields:
+        found = []
+        for name in fields:
+            value: Any = data
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, Mapping) else None
+            if (text := _text(value)) is not None:
+                found.append((name, field_kind(name), text))
+        return found
+    return [
+        (name, kind, text)
+        for name, value in _flat(data)
+        if (kind := field_kind(name)) is not None and (text := _text(value)) is not None
+    ]
+
+
+def label(record_id: str, found: Sequence[tuple[str, Kind | None, str]]) -> str:
+    """`Contoso Ltd (ACC-1001)`: the record's name and number, or whatever of them it has."""
+    names = [(n, v) for n, k, v in found if k == "name" or k is None]
+    full = [v for n, v in names if n.lower() in _FULL_NAMES]
+    name = full[0] if full else (names[0][1] if names else None)
+    numbers = [v for _, k, v in found if k == "number"]
+    number = numbers[0] if numbers else (record_id if len(record_id) <= _SHORT_ID else None)
+    if name is None:
+        emails = [v for _, k, v in found if k == "email"]
+        name = emails[0] if emails else None
+    if name and number and number != name:
+        return f"{name} ({number})"
+    return name or number or record_id
+
+
+def index_entry(
+    sync: str,
+    side: Side,
+    record_id: str,
+    *,
+    connection: str,
+    entity: str,
+    data: Mapping[str, Any] | None,
+    twin_id: str | None,
+    fields: Sequence[str] = (),
+) -> IndexEntry:
+    """The search entry of one record, from the data ferry read of it or wrote to it."""
+    found = identifying(data or {}, fields)
+    terms = dict.fromkeys(t.lower() for t in (record_id, twin_id or "", *(v for _, _, v in found)) if t)
+    return IndexEntry(sync, side, record_id, connection, entity, label(record_id, found), "\n".join(terms), twin_id)
