@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ferry.engine.searchterms import field_kind, index_entry
 
-ACCOUNT = {
+ACCOUNT: dict[str, Any] = {
     "accountid": "5f1c0e2a-8a53-4b2e-9a41-0c6a1f3f7e11",
     "name": "Contoso Ltd",
     "accountnumber": "ACC-1001",
