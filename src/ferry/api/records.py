@@ -71,7 +71,7 @@ class LineageOut(BaseModel):
     timeline: list[MomentOut] = Field(description="Oldest first.")
 
 
-def _match(r: IndexedRecord) -> RecordMatch:
+def match_out(r: IndexedRecord) -> RecordMatch:
     link = ref(r.sync, r.side, r.record_id, r)
     return RecordMatch(
         sync=r.sync,
@@ -103,7 +103,7 @@ def record_routes(store: SqliteStore) -> APIRouter:
         count = int(limit) if limit.strip().isdigit() else 0
         if not 1 <= count <= MAX_LIMIT:
             raise HTTPException(422, f"`limit` is how many matches to return: a whole number from 1 to {MAX_LIMIT}.")
-        return [_match(r) for r in await store.records.search(text, limit=count)]
+        return [match_out(r) for r in await store.records.search(text, limit=count)]
 
     @router.get("/api/lineage/{sync}/{side}/{record_id:path}", response_model=LineageOut)
     async def record_lineage(sync: str, side: str, record_id: str) -> LineageOut:

@@ -10,6 +10,7 @@ from rich.console import Console
 from ferry import __version__
 from ferry.cli.demo import demo
 from ferry.cli.project import init, project_app, validate_command
+from ferry.cli.records import records_app
 from ferry.cli.run import dlq_app, run, status, sync
 from ferry.cli.sandbox import sandbox_app
 from ferry.cli.secrets import secrets_app
@@ -34,6 +35,7 @@ app.command()(sync)
 app.command()(status)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(records_app, name="records")
 
 
 @app.command()

@@ -92,7 +92,8 @@ def columns_needed(spec: SyncSpec, side: Side) -> list[str] | None:
     """The top-level fields a sync needs of one side's records, or None when that cannot be known.
 
     That is what the side's outgoing mapping reads, what the incoming mapping writes (so a comparison
-    with the current record sees them), the match fields and the link field; expanded lookups are read
+    with the current record sees them), the match fields, the link field and the fields the side names
+    for record search; expanded lookups are read
     through their expansion, and bind annotations (`x@odata.bind`) are not columns.
     """
     outgoing, incoming = spec.maps.get(side), spec.maps.get(other(side))
@@ -103,6 +104,7 @@ def columns_needed(spec: SyncSpec, side: Side) -> list[str] | None:
         paths |= outgoing.fields_read
     if incoming is not None:
         paths |= incoming.fields_written
+    paths |= set(spec.side(side).search)
     parts = [split_path(p) for p in paths]
     names = {p[0] for p in parts if p}
     names |= {rule.left if side == "left" else rule.right for rule in spec.match}
@@ -119,6 +121,7 @@ def expansion_columns(spec: SyncSpec, side: Side) -> dict[str, list[str]] | None
         return None  # none, or columns chosen by the project already
     outgoing, incoming = spec.maps.get(side), spec.maps.get(other(side))
     paths = (outgoing.fields_read if outgoing else frozenset()) | (incoming.fields_written if incoming else frozenset())
+    paths |= set(spec.side(side).search)
     nested: dict[str, list[str]] = {}
     for nav in expand:
         columns = sorted({p[1] for p in map(split_path, paths) if len(p) > 1 and p[0] == nav and "@" not in p[1]})

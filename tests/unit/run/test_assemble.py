@@ -19,7 +19,15 @@ async def test_dataverse_reads_only_the_columns_the_sync_uses(tmp_path: Path) ->
         assert "description" not in accounts["select"]
         assert "primarycontactid" not in accounts["select"]
         assert not any("@" in c for c in accounts["select"])
-        assert accounts["expand"]["primarycontactid"] == ["emailaddress1", "firstname", "lastname", "telephone1"]
+        # ...and the fields the side names for record search.
+        assert "accountnumber" in accounts["select"]
+        assert accounts["expand"]["primarycontactid"] == [
+            "emailaddress1",
+            "firstname",
+            "fullname",
+            "lastname",
+            "telephone1",
+        ]
         assert accounts["expand"]["transactioncurrencyid"] == ["isocurrencycode"]
         assert accounts["filter"] == "customertypecode eq 3"  # the project's own options are kept
         assert "select" not in customers.right.options  # TIMS cannot choose columns
