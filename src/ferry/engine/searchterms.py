@@ -13,10 +13,12 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ferry.core.redact import SENSITIVE
-from ferry.engine.store.base import Side
+
+if TYPE_CHECKING:
+    from ferry.engine.store.base import Side
 
 Kind = Literal["name", "number", "email"]
 
@@ -67,14 +69,22 @@ def field_kind(name: str) -> Kind | None:
     return None
 
 
-def _flat(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Top-level fields, and those of nested objects one level down (an expanded primary contact)."""
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            if not prefix and not SENSITIVE.search(key):
-                yield from _flat(value, f"{key}.")
-        else:
-            yield f"{prefix}{key}", value
+@functools.lru_cache(maxsize=1024)
+def _plan(keys: tuple[str, ...], prefix: str) -> tuple[tuple[str, str, Kind], ...]:
+    """Which of these fields identify a record: records of one entity share their keys, so this is
+    worked out once per shape rather than once per record (it is on the engine's hot path)."""
+    return tuple((key, prefix + key, kind) for key in keys if (kind := field_kind(prefix + key)) is not None)
+
+
+def _picked(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Kind, str]]:
+    """Identifying fields at the top level, and in nested objects one level down (an expanded contact)."""
+    for key, name, kind in _plan(tuple(data), prefix):
+        if (text := _text(data[key])) is not None:
+            yield name, kind, text
+    if not prefix:
+        for key, value in data.items():
+            if isinstance(value, Mapping) and not SENSITIVE.search(key):
+                yield from _picked(value, f"{key}.")
 
 
 def _text(value: Any) -> str | None:
@@ -97,11 +107,7 @@ def identifying(data: Mapping[str, Any], fields: Sequence[str] = ()) -> list[tup
             if (text := _text(value)) is not None:
                 found.append((name, field_kind(name), text))
         return found
-    return [
-        (name, kind, text)
-        for name, value in _flat(data)
-        if (kind := field_kind(name)) is not None and (text := _text(value)) is not None
-    ]
+    return list(_picked(data))
 
 
 def label(record_id: str, found: Sequence[tuple[str, Kind | None, str]]) -> str:

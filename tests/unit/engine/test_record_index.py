@@ -35,10 +35,10 @@ async def test_a_record_is_found_by_id_number_email_and_name_in_any_case(store: 
     assert await store.records.search("nobody") == []
 
 
-async def test_short_queries_and_like_wildcards_are_plain_text(store: SqliteStore) -> None:
+async def test_short_questions_and_wildcard_characters_are_plain_text(store: SqliteStore) -> None:
     await settle(store, account("a-1", "Contoso Ltd", "AB", "x@y.example"), account("a-2", "C_D", "EF", "z@y.example"))
-    assert [r.record_id for r in await store.records.search("ab")] == ["a-1"]  # under a trigram: scanned
-    assert [r.record_id for r in await store.records.search("_")] == ["a-2"]  # not "any one character"
+    assert [r.record_id for r in await store.records.search("ab")] == ["a-1"]
+    assert [r.record_id for r in await store.records.search("_")] == ["a-2"]  # plain text, not a LIKE wildcard
     assert [r.record_id for r in await store.records.search("%")] == []
     assert [r.record_id for r in await store.records.search('"')] == []
 

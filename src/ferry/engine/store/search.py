@@ -1,8 +1,10 @@
 """Record search in the embedded store: one row per (sync, side, record), filled as records are settled.
 
 The rows are written inside the transaction that settles the record (`SqliteStore.finish`), so the
-index costs no commit of its own. Their terms are indexed by an FTS5 trigram table, which answers
-case-insensitive substring questions from its index; a question shorter than a trigram scans the rows.
+index costs no commit of its own, and a row is all it costs: the terms are kept in lower case and a
+question scans them for the lower-cased text (Unicode-aware, unlike SQLite's `LIKE`), on a connection
+of its own. An FTS5 trigram index would answer from an index, but it made each settled record cost the
+single writer thread ten times as much (`bench/record_index.py`, `docs/records.md`).
 """
 
 from __future__ import annotations
@@ -67,10 +69,6 @@ def row_of(r: Sequence[object]) -> IndexedRecord:
     )
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 class RecordIndex:
     """Search over the records ferry has settled (`store.records`)."""
 
@@ -92,19 +90,11 @@ class RecordIndex:
             " WHEN instr(char(10) || r.terms, char(10) || :needle) > 0 THEN 1"
             " WHEN instr(' ' || replace(r.terms, char(10), ' '), ' ' || :needle) > 0 THEN 2 ELSE 3 END"
         )
-        if len(needle) >= 3:
-            # A quoted phrase on a trigram table matches any substring, from the index.
-            source = "record_terms t JOIN record_index r ON r.id = t.rowid WHERE record_terms MATCH :phrase"
-        else:
-            source = "record_index r WHERE r.terms LIKE :like ESCAPE '\\'"
-        sql = f"SELECT {cols} FROM {source} ORDER BY {rank}, r.last_seen DESC LIMIT :limit"
-        args = {
-            "exact": query.strip(),
-            "needle": needle,
-            "phrase": '"' + needle.replace('"', '""') + '"',
-            "like": _like(needle),
-            "limit": limit,
-        }
+        sql = (
+            f"SELECT {cols} FROM record_index r WHERE instr(r.terms, :needle) > 0"
+            f" ORDER BY {rank}, r.last_seen DESC LIMIT :limit"
+        )
+        args = {"exact": query.strip(), "needle": needle, "limit": limit}
         return await read_apart(self._store.path, lambda c: [row_of(r) for r in c.execute(sql, args)])
 
     async def get(self, sync: str, side: Side, record_id: str) -> IndexedRecord | None:
