@@ -334,3 +334,25 @@ async def test_a_failed_link_write_back_is_finished_by_the_retry(store: SqliteSt
     assert outcomes == ["retry", "settled"]
     assert rig.right.rows[right_id]["ExternalID"] == left_id
     assert len(rig.left.rows) == 1
+
+
+async def test_settling_a_record_indexes_it_and_its_twin_for_search(store: SqliteStore) -> None:
+    rig = Rig(store)
+    left_id = rig.left.put({"name": "Acme Welding", "email": "buyer@acme.test"})
+    await rig.notify("left", left_id)
+    [right_id] = rig.right.rows
+    found = {(r.side, r.record_id, r.twin_id, r.connection) for r in await store.records.search("BUYER@acme")}
+    assert found == {("left", left_id, right_id, "crm"), ("right", right_id, left_id, "erp")}
+    rig.left.put({"name": "Acme Fabrication"}, left_id)
+    assert await rig.notify("left", left_id) == ["updated"]
+    assert {r.side for r in await store.records.search("fabrication")} == {"left", "right"}
+    assert await store.records.search("acme welding") == []
+
+
+async def test_a_record_dead_lettered_before_it_ever_settled_is_found_by_its_id(store: SqliteStore) -> None:
+    rig = Rig(store)
+    left_id = rig.left.put({"name": "Acme"})
+    rig.right.fail_next_write.append(ValidationError("TIMS answered 422: credit limit exceeded"))
+    assert await rig.notify("left", left_id) == ["dead"]
+    [hit] = await store.records.search(left_id)
+    assert (hit.side, hit.record_id, hit.twin_id) == ("left", left_id, None)

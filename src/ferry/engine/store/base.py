@@ -217,8 +217,10 @@ class Store(Protocol):
         error: str,
         payload: dict[str, Any] | None,
         audit: Sequence[AuditEntry] = (),
+        index: Sequence[IndexEntry] = (),
     ) -> int:
-        """Park the record with its reason and payload; return the dead letter's id."""
+        """Park the record with its reason and payload (and index it for search unless it is already);
+        return the dead letter's id."""
         ...
 
     async def link(self, sync: str, side: Side, record_id: str) -> Link | None: ...
