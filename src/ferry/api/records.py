@@ -69,6 +69,7 @@ class LineageOut(BaseModel):
     twin: RecordRefOut | None = Field(description="Its twin in the other system, with the link to its own lineage.")
     deleted: bool = Field(description="Was the pair unlinked by a deletion?")
     timeline: list[MomentOut] = Field(description="Oldest first.")
+    truncated: bool = Field(description="Were older events or writes left out (over 1,000 of either)?")
 
 
 def match_out(r: IndexedRecord) -> RecordMatch:

@@ -58,6 +58,8 @@ class Lineage:
     twin: RecordRef | None
     deleted: bool
     timeline: list[Moment]
+    #: Older events or writes were left out: the record has more than `trail.MAX_ROWS` of them.
+    truncated: bool = False
 
 
 def ref(sync: str, side: Side, record_id: str, entry: IndexedRecord | None) -> RecordRef:
@@ -215,7 +217,8 @@ def assemble(trail: Trail) -> Lineage:
     twin = ref(trail.sync, twin_side, twin_id, trail.twin_entry) if twin_id else None
     moments = [*_events(trail), *_audit(trail, twin), *_letters_and_reviews(trail), *_runs(trail)]
     order = sorted(enumerate(moments), key=lambda m: (m[1].at is None, m[1].at.timestamp() if m[1].at else 0, m[0]))
-    return Lineage(record, twin, bool(trail.link and trail.link.deleted), [m for _, m in order])
+    deleted = bool(trail.link and trail.link.deleted)
+    return Lineage(record, twin, deleted, [m for _, m in order], trail.truncated)
 
 
 async def lineage(store: SqliteStore, sync: str, side: Side, record_id: str) -> Lineage | None:

@@ -133,3 +133,18 @@ async def test_dead_letters_with_their_resolution_and_runs_it_started_or_settled
     assert dropped.summary == f"dead letter {letter} dropped: test data"
     assert started.url == f"/runs/{run_id}" and started.detail["workflow"] == "onboarding"
     assert step_moment.url == f"/runs/{other_run}" and step_moment.detail["step"] == "customer"
+
+
+async def test_a_long_history_keeps_the_newest_entries_and_says_so(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr("ferry.engine.store.trail.MAX_ROWS", 2)
+    store = await open_store(tmp_path)
+    try:
+        for n in range(3):
+            await settle(store, "acc-1", "updated", {"changes": {"CompanyName": f"Contoso {n}"}}, "10016")
+        found = await lineage(store, "customers", "left", "acc-1")
+    finally:
+        await store.close()
+    assert found is not None and found.truncated
+    writes = [m.detail["after"]["CompanyName"] for m in found.timeline if m.kind == "write"]
+    assert writes == ["Contoso 1", "Contoso 2"]
+    assert [m.kind for m in found.timeline] == ["event", "write", "event", "write"]

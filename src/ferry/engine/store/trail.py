@@ -44,10 +44,23 @@ class Trail:
     reviews: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    #: Were older events or audit entries left out (more than MAX_ROWS of either)?
+    truncated: bool = False
 
     @property
     def known(self) -> bool:
         return bool(self.entry or self.link or self.events or self.audit or self.dead_letters or self.runs)
+
+
+#: Events and audit entries kept of a record's history: the newest this many of each.
+MAX_ROWS = 1000
+
+
+def _newest(c: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The newest MAX_ROWS rows of `sql` (which orders by id, newest first), oldest first; and whether
+    there were more."""
+    rows = _rows(c, f"{sql} LIMIT {MAX_ROWS + 1}", args)
+    return rows[:MAX_ROWS][::-1], len(rows) > MAX_ROWS
 
 
 def _rows(c: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
@@ -91,16 +104,16 @@ def _gather(c: sqlite3.Connection, sync: str, side: Side, record_id: str) -> Tra
     entry = _entry(c, sync, side, record_id)
     if twin_id is None and entry is not None:
         twin_id = entry.twin_id
-    events = _rows(
+    events, more_events = _newest(
         c,
         "SELECT id, kind, version, source, received_at, occurred_at, attempts, state, last_error, finished_at"
-        " FROM events WHERE sync=? AND side=? AND record_id=? ORDER BY id",
+        " FROM events WHERE sync=? AND side=? AND record_id=? ORDER BY id DESC",
         (sync, side, record_id),
     )
-    audit = _rows(
+    audit, more_audit = _newest(
         c,
         "SELECT id, side, record_id, action, detail, target_id, at FROM audit"
-        " WHERE sync=? AND ((side=? AND record_id=?) OR (side=? AND target_id=?)) ORDER BY id",
+        " WHERE sync=? AND ((side=? AND record_id=?) OR (side=? AND target_id=?)) ORDER BY id DESC",
         (sync, side, record_id, twin_side, record_id),
     )
     for row in audit:
@@ -153,6 +166,7 @@ def _gather(c: sqlite3.Connection, sync: str, side: Side, record_id: str) -> Tra
         _times(reviews, "created_at", "decided_at"),
         _times(runs, "created_at", "finished_at"),
         _times(steps, "started_at", "finished_at"),
+        more_events or more_audit,
     )
 
 
