@@ -111,7 +111,8 @@ def _audit(trail: Trail, twin: RecordRef | None) -> list[Moment]:
             continue  # the dead letter itself says it, with its id and resolution
         if outgoing:
             target = _where(twin, other(trail.side))
-            summary = f"{action} in {target}" + (f" as {a['target_id']}" if a["target_id"] else "")
+            twin_id = a["target_id"] or ""
+            summary = f"created in {target} as {twin_id}" if action == "created" else f"{action} {target} {twin_id}"
         else:
             summary = f"{action} here from {_where(twin, a['side'])} record {a['record_id']}"
         if action not in WRITES:
