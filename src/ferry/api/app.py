@@ -17,14 +17,20 @@ from ferry.api.models import (
     RecordHistory,
     SyncStatus,
 )
+from ferry.api.reconcile import reconcile_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.reconcile import Reconciler
 from ferry.engine.store.base import DeadLetter, NewEvent, other
 from ferry.engine.store.sqlite import SqliteStore
 
 
 def control_app(
-    store: SqliteStore, *, breakers: dict[str, CircuitBreaker] | None = None, extra_routes: list[Route] | None = None
+    store: SqliteStore,
+    *,
+    breakers: dict[str, CircuitBreaker] | None = None,
+    extra_routes: list[Route] | None = None,
+    reconciler: Reconciler | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`)."""
     app = FastAPI(title="ferry control API", version=__version__, docs_url="/api/docs", openapi_url="/openapi.json")
@@ -104,6 +110,8 @@ def control_app(
         )
 
     app.include_router(workflow_routes(store))
+    if reconciler is not None:
+        app.include_router(reconcile_routes(reconciler))
     for route in extra_routes or []:
         app.router.routes.append(route)
     return app

@@ -2,6 +2,15 @@
 
 from ferry.engine.reconcile.compare import Comparison, Counts
 from ferry.engine.reconcile.heal import HealSummary, remedy
-from ferry.engine.reconcile.service import NotHealable, Reconciler, UnknownSync
+from ferry.engine.reconcile.service import NotHealable, Reconciler, UnknownSync, reconcile_every
 
-__all__ = ["Comparison", "Counts", "HealSummary", "NotHealable", "Reconciler", "UnknownSync", "remedy"]
+__all__ = [
+    "Comparison",
+    "Counts",
+    "HealSummary",
+    "NotHealable",
+    "Reconciler",
+    "UnknownSync",
+    "reconcile_every",
+    "remedy",
+]

@@ -16,7 +16,7 @@ from ferry.engine.processor import Processor
 from ferry.engine.reconcile.compare import Comparison, Progress
 from ferry.engine.reconcile.heal import HealSummary, heal
 from ferry.engine.spec import SyncSpec
-from ferry.engine.store.reconciliations import DriftItem, Reconciliation
+from ferry.engine.store.reconciliations import DRIFT_KINDS, DriftItem, Reconciliation, ReconciliationRunning
 from ferry.engine.store.sqlite import SqliteStore
 
 log = logging.getLogger("ferry.reconcile")
@@ -135,3 +135,22 @@ class Reconciler:
         for task in list(self.tasks.values()):
             task.cancel()
         await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+
+
+async def reconcile_every(reconciler: Reconciler, sync: str, interval: float, *, heal: bool) -> None:
+    """Compare `sync` every `interval` seconds, counted from the start of its last report (a project that
+    was stopped past its time compares at once; one never compared waits one interval first)."""
+    store = reconciler.store
+    while True:
+        last = await store.reconciliations.recent(sync=sync, limit=1)
+        now = store.clock()
+        due = last[0].started_at.timestamp() + interval if last else now + interval
+        await asyncio.sleep(max(0.0, due - now))
+        try:
+            report = await reconciler.run(sync, started_by="schedule", heal=heal)
+        except ReconciliationRunning:  # one a person started: the next is due an interval after it
+            await asyncio.sleep(min(interval, 60.0))
+            continue
+        drift = sum(report.counts.get(kind, 0) for kind in DRIFT_KINDS)
+        level = logging.WARNING if drift or report.error else logging.INFO
+        log.log(level, "%s reconciled (report %d): %s", sync, report.id, report.error or f"{drift} drift item(s)")

@@ -213,6 +213,20 @@ class ReconciliationStore:
 
         return self._store._read(work)
 
+    async def numbered(self, report: int, numbers: Sequence[int]) -> list[DriftItem]:
+        """The report's items with these numbers, in order."""
+
+        def work(c: sqlite3.Connection) -> list[DriftItem]:
+            marks = ",".join("?" * len(numbers))
+            rows = c.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM reconciliation_items WHERE reconciliation_id=? AND item IN ({marks})"
+                " ORDER BY item",
+                (report, *numbers),
+            )
+            return [_item(r) for r in rows]
+
+        return self._store._read(work) if numbers else []
+
     async def healed(self, report: int, outcomes: Sequence[tuple[int, str]], summary: Mapping[str, int]) -> None:
         """Remember what a heal did with each item, and its totals."""
         now = self._store.clock()
