@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from ferry.core.redact import MASK
 from ferry.engine.processor import Processor
-from ferry.engine.reconcile import NotHealable, Reconciler, UnknownSync
+from ferry.engine.reconcile import NotHealable, Reconciler, UnknownSync, reconcile_every
 from ferry.engine.spec import ConflictPolicy, Direction, SideSpec, SyncSpec
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.engine.store.base import Side
@@ -228,3 +229,18 @@ async def test_progress_hears_how_many_records_each_side_read(store: SqliteStore
     heard: list[tuple[Side, int]] = []
     await rig.reconciler.run("customers", progress=lambda side, n: heard.append((side, n)))
     assert sorted(heard) == [("left", 1), ("right", 1)]
+
+
+async def test_a_schedule_compares_every_interval_and_heals_when_asked(store: SqliteStore) -> None:
+    rig = Rig(store)
+    rig.left.put({"name": "Unsynced", "email": "u@x.test"})
+    schedule = asyncio.create_task(reconcile_every(rig.reconciler, "customers", 0.05, heal=True))
+    try:
+        for _ in range(1000):
+            if len(reports := await store.reconciliations.recent(sync="customers")) >= 2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        schedule.cancel()
+    assert {r.started_by for r in reports} == {"schedule"}
+    assert reports[-1].heal is not None and reports[-1].heal["queued"] == 1

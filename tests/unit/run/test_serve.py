@@ -3,9 +3,11 @@ from __future__ import annotations
 import asyncio
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ferry.engine.store import SqliteStore
+from ferry.project.models import Reconcile
 from ferry.run.assemble import Assembly
 from ferry.run.serve import Listen, Runner
 
@@ -43,5 +45,23 @@ async def test_the_server_takes_a_free_port_and_answers_without_nagle_delays(tmp
         assert runner.listen.url == f"http://127.0.0.1:{runner.listen.port}"  # where webhooks are sent
         # Without TCP_NODELAY a response written in two parts waits ~40 ms for the peer's delayed ACK.
         assert await nodelay_of_accepted_connection(sock) != 0
+    finally:
+        await store.close()
+
+
+async def test_syncs_that_ask_for_it_are_reconciled_on_a_schedule(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    await store.open()
+    syncs = [
+        SimpleNamespace(name="customers", reconcile=Reconcile(every="24h", heal=True)),
+        SimpleNamespace(name="orders", reconcile=Reconcile()),
+    ]
+    try:
+        runner = Runner(Assembly(SimpleNamespace(syncs=syncs), store, [], {}, {}), Listen("127.0.0.1", 0))  # type: ignore[arg-type]
+        [loop] = runner._schedules()
+        assert loop.cr_frame.f_locals["sync"] == "customers"  # type: ignore[attr-defined]
+        assert loop.cr_frame.f_locals["interval"] == 86400.0  # type: ignore[attr-defined]
+        loop.close()
+        assert "/api/reconciliations" in runner.app.openapi()["paths"]  # the control API serves them
     finally:
         await store.close()
