@@ -12,7 +12,17 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Harness, clients, eventually, ferry, live, polled, quiet, without_history
+from tests.e2e.conftest import (
+    Harness,
+    clients,
+    eventually,
+    ferry,
+    ferry_beside,
+    live,
+    polled,
+    quiet,
+    without_history,
+)
 
 NEW_ACCOUNT = {
     "name": "Unseen Torch Supply",
@@ -86,6 +96,12 @@ async def test_drift_made_behind_ferrys_back_is_reported_exactly_then_healed_to_
                 listed = (await api.get("/api/reconciliations")).json()
                 assert listed["latest"]["customers"]["id"] == second["id"]
                 assert [r["id"] for r in listed["recent"]] == [second["id"], first["id"]]
+
+            # Beside a running ferry, the command shares its store: its report is the newest.
+            shown = await ferry_beside("reconcile", str(root), "customers")
+            assert shown.returncode == 0, shown.stderr
+            assert f"reconciliation {second['id'] + 1} of customers" in shown.stdout
+            assert "No drift: both systems agree." in shown.stdout
 
 
 async def _assert_healed(h: Harness, customer: dict[str, Any], new_account: str, orphaned: dict[str, Any]) -> None:

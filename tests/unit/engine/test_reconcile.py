@@ -244,3 +244,22 @@ async def test_a_schedule_compares_every_interval_and_heals_when_asked(store: Sq
         schedule.cancel()
     assert {r.started_by for r in reports} == {"schedule"}
     assert reports[-1].heal is not None and reports[-1].heal["queued"] == 1
+
+
+class Nest(Rename):
+    """Left `phone` into the right record's nested `Contact.Phone`."""
+
+    def apply(
+        self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False
+    ) -> dict[str, Any]:
+        return {**super().apply(record, context=context), "Contact": {"Phone": record.get("phone"), "Kind": "main"}}
+
+
+async def test_a_nested_objects_differences_are_named_by_path(store: SqliteStore) -> None:
+    rig = Rig(store, direction="left_to_right")
+    rig.spec.maps["left"] = Nest("l2r", LEFT_TO_RIGHT, link_to="ExternalID")  # type: ignore[index]
+    rig.spec.maps["left"].fields_written |= {"Contact.Phone", "Contact.Kind"}  # type: ignore[index, misc]
+    left_id, right_id = await rig.settled_pair()
+    rig.left.put({"phone": "+1 555 0100"}, left_id)
+    _, [item], _ = await rig.drift()
+    assert [(f.field, f.want, f.have) for f in item.fields] == [("Contact.Phone", "+1 555 0100", None)]

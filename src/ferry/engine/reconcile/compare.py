@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -169,7 +169,7 @@ class Comparison:
             delta = changes(comparable, theirs.held)
             if delta:
                 self.counts.different += 1
-                fields = tuple(_field_diff(k, delta[k], theirs.held.get(k)) for k in sorted(delta))
+                fields = tuple(_field_diffs(delta, theirs.held))
                 items.append(DriftItem("different", link.left_id, link.right_id, source, fields))
         return items
 
@@ -202,6 +202,16 @@ class Comparison:
 
 def _numbered(item: DriftItem, number: int) -> DriftItem:
     return DriftItem(item.kind, item.left_id, item.right_id, item.source, item.fields, item.note, number)
+
+
+def _field_diffs(delta: Mapping[str, Any], held: Mapping[str, Any], prefix: str = "") -> Iterator[FieldDiff]:
+    """Each differing field, with a nested object's fields named by path (`primarycontactid.telephone1`)."""
+    for name in sorted(delta):
+        want, have = delta[name], held.get(name)
+        if isinstance(want, Mapping) and isinstance(have, Mapping) and not SENSITIVE.search(name):
+            yield from _field_diffs(changes(want, have), have, f"{prefix}{name}.")
+        else:
+            yield _field_diff(prefix + name, want, have)
 
 
 def _field_diff(name: str, want: Any, have: Any) -> FieldDiff:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ferry.core import jsoncodec
+from ferry.core.errors import FerryError
 from ferry.engine.store.base import Side
 
 if TYPE_CHECKING:
@@ -68,13 +69,24 @@ class Reconciliation:
     heal: dict[str, int] | None = None
 
 
-class ReconciliationRunning(Exception):
-    """A reconciliation of that sync is running already (its id is `running`)."""
+class ReconciliationRunning(FerryError):
+    """A reconciliation of that sync is running already; wait for it (its id is `running`)."""
 
-    def __init__(self, sync: str, running: int) -> None:
-        super().__init__(f"reconciliation {running} of sync '{sync}' is still running")
-        self.sync = sync
-        self.running = running
+    @classmethod
+    def of(cls, sync: str, running: int) -> ReconciliationRunning:
+        return cls(
+            f"Reconciliation {running} of '{sync}' is running; wait for it to finish before starting another.",
+            sync=sync,
+            running=running,
+        )
+
+    @property
+    def sync(self) -> str:
+        return str(self.context["sync"])
+
+    @property
+    def running(self) -> int:
+        return int(self.context["running"])
 
 
 _COLUMNS = "id, sync, state, started_by, started_at, finished_at, counts, error, healed_at, heal"
@@ -130,7 +142,7 @@ class ReconciliationStore:
                 "SELECT id FROM reconciliations WHERE sync=? AND state='running' ORDER BY id LIMIT 1", (sync,)
             ).fetchone()
             if running is not None:
-                raise ReconciliationRunning(sync, int(running[0]))
+                raise ReconciliationRunning.of(sync, int(running[0]))
             cur = c.execute(
                 "INSERT INTO reconciliations(sync, started_by, started_at, beat_at) VALUES (?,?,?,?)",
                 (sync, started_by, now, now),
