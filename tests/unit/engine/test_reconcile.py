@@ -258,7 +258,7 @@ class Nest(Rename):
 async def test_a_nested_objects_differences_are_named_by_path(store: SqliteStore) -> None:
     rig = Rig(store, direction="left_to_right")
     rig.spec.maps["left"] = Nest("l2r", LEFT_TO_RIGHT, link_to="ExternalID")  # type: ignore[index]
-    rig.spec.maps["left"].fields_written |= {"Contact.Phone", "Contact.Kind"}  # type: ignore[index, misc]
+    rig.spec.maps["left"].fields_written |= {"Contact.Phone", "Contact.Kind"}
     left_id, right_id = await rig.settled_pair()
     rig.left.put({"phone": "+1 555 0100"}, left_id)
     _, [item], _ = await rig.drift()
