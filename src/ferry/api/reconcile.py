@@ -73,6 +73,9 @@ class ReconciliationOut(BaseModel):
     healed_at: datetime | None
     heal: HealOut | None
     url: str = Field(description="The report's console page.")
+    read: dict[str, int] | None = Field(
+        None, description="While it runs (started through this API): records read so far per side."
+    )
     items: list[DriftItemOut] | None = Field(None, description="A page of drift items (one report's detail).")
     items_total: int | None = Field(None, description="Items matching the request, across pages.")
 
@@ -192,7 +195,10 @@ def reconcile_routes(reconciler: Reconciler) -> APIRouter:
         report = await found(report_id)
         chosen: DriftKind | None = kind
         items, total = await reports.items(report_id, kind=chosen, offset=offset, limit=limit)
-        return report_out(report, items, total)
+        shown = report_out(report, items, total)
+        if report.state == "running" and (read := reconciler.progress.get(report_id)) is not None:
+            shown.read = dict(read)
+        return shown
 
     @router.post("/{report_id}/heal", response_model=HealResult)
     async def heal(report_id: int) -> HealResult:

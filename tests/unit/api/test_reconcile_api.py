@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from ferry.api import control_app
+from ferry.core.records import Page
 from ferry.engine.store import SqliteStore
 from tests.unit.engine.test_reconcile import Rig
 
@@ -81,3 +82,27 @@ async def test_refusals_say_what_is_wrong(store: SqliteStore) -> None:
     assert "There is no reconciliation 999" in missing.json()["detail"]
     assert wrong.status_code == 422
     assert unknown_list.status_code == 404
+
+
+async def test_a_running_reconciliation_shows_how_many_records_each_side_has_read(store: SqliteStore) -> None:
+    rig = Rig(store)
+    await rig.settled_pair()
+    gate = asyncio.Event()
+    read = rig.left.read
+
+    async def slow_read(entity: str, cursor: str | None, *, page_size: int = 500) -> Page:
+        await gate.wait()
+        return await read(entity, cursor, page_size=page_size)
+
+    rig.left.read = slow_read  # type: ignore[method-assign]
+    async with await client(rig) as c:
+        report = (await c.post("/api/reconciliations", json={"sync": "customers"})).json()["id"]
+        for _ in range(100):  # until the right side's one page is read
+            running = (await c.get(f"/api/reconciliations/{report}")).json()
+            if running["read"] != {"left": 0, "right": 0}:
+                break
+            await asyncio.sleep(0.01)
+        gate.set()
+        done = await finished(c, report)
+    assert (running["state"], running["read"]) == ("running", {"left": 0, "right": 1})
+    assert (done["state"], done["read"]) == ("done", None)

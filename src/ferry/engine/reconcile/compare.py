@@ -82,7 +82,14 @@ class Comparison:
 
     async def drift(self) -> AsyncIterator[DriftItem]:
         """Read both sides, then yield every drift item (numbered from 1), pairs first, then leftovers."""
-        left, right = await asyncio.gather(self._read("left"), self._read("right"))
+        reads = [asyncio.ensure_future(self._read(side)) for side in SIDES]
+        try:
+            left, right = await asyncio.gather(*reads)
+        except BaseException:  # one side failed (or the comparison was cancelled): stop reading the other
+            for read in reads:
+                read.cancel()
+            await asyncio.gather(*reads, return_exceptions=True)
+            raise
         seen = {"left": left, "right": right}
         number = 0
         for link in await self.processor.store.links(self.spec.name):

@@ -52,6 +52,8 @@ class Reconciler:
         self.processor = processor or Processor(store, syncs, connectors)
         self.page_size = page_size
         self.tasks: dict[int, asyncio.Task[Reconciliation]] = {}
+        #: Records read so far per side, of the reports running in the background here (for progress bars).
+        self.progress: dict[int, dict[str, int]] = {}
 
     def spec(self, sync: str) -> SyncSpec:
         found = self.syncs.get(sync)
@@ -71,9 +73,21 @@ class Reconciler:
         """Start comparing `sync` in the background; return the report's id (`ReconciliationRunning` if busy)."""
         spec = self.spec(sync)
         report = await self.store.reconciliations.start(sync, started_by)
-        task = asyncio.create_task(self._compare(spec, report, heal=heal), name=f"ferry-reconcile-{report}")
+        read = self.progress[report] = {"left": 0, "right": 0}
+
+        def heard(side: str, n: int) -> None:
+            read[side] = n
+
+        task = asyncio.create_task(
+            self._compare(spec, report, heal=heal, progress=heard), name=f"ferry-reconcile-{report}"
+        )
         self.tasks[report] = task
-        task.add_done_callback(lambda _: self.tasks.pop(report, None))
+
+        def done(_: asyncio.Task[Reconciliation]) -> None:
+            self.tasks.pop(report, None)
+            self.progress.pop(report, None)
+
+        task.add_done_callback(done)
         return report
 
     async def _compare(
