@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from ferry.engine.reconcile import NotHealable, Reconciler, UnknownSync, reconci
 from ferry.engine.spec import ConflictPolicy, Direction, SideSpec, SyncSpec
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.engine.store.base import Side
-from ferry.engine.store.reconciliations import DriftItem, ReconciliationRunning
+from ferry.engine.store.reconciliations import STALE_SECONDS, DriftItem, ReconciliationRunning
 from tests.unit.engine.fakes import FakeSystem, Rename, drain
 
 LEFT_TO_RIGHT = {"name": "CompanyName", "email": "Email", "password": "Password"}
@@ -263,3 +264,27 @@ async def test_a_nested_objects_differences_are_named_by_path(store: SqliteStore
     rig.left.put({"phone": "+1 555 0100"}, left_id)
     _, [item], _ = await rig.drift()
     assert [(f.field, f.want, f.have) for f in item.fields] == [("Contact.Phone", "+1 555 0100", None)]
+
+
+async def test_a_report_whose_process_died_is_failed_by_the_next_start(tmp_path: Path) -> None:
+    now = [1000.0]
+    store = SqliteStore(tmp_path / "clocked.db", clock=lambda: now[0])
+    await store.open()
+    try:
+        reports = store.reconciliations
+        alive = await reports.start("customers", "cli")
+        now[0] += 200
+        await reports.beat(alive)  # still reading
+        now[0] += 200
+        with pytest.raises(ReconciliationRunning):
+            await reports.start("customers", "api")
+        now[0] += STALE_SECONDS + 1  # no beat since: its process is gone
+        fresh = await reports.start("customers", "api")
+        dead = await reports.get(alive)
+        assert dead is not None and (dead.state, dead.error) == (
+            "failed",
+            "stopped before it finished (its process ended)",
+        )
+        assert fresh != alive
+    finally:
+        await store.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,6 +76,8 @@ class Comparison:
     processor: Processor
     page_size: int = 500
     progress: Progress | None = None
+    #: Awaited after each page read (the report says it is alive, however long the systems take).
+    beat: Callable[[], Awaitable[None]] | None = None
     counts: Counts = field(default_factory=Counts)
     #: A few of the mapping errors met, for the report.
     errors: list[str] = field(default_factory=list)
@@ -124,6 +126,8 @@ class Comparison:
             setattr(self.counts, side, len(kept))
             if self.progress is not None:
                 self.progress(side, len(kept))
+            if self.beat is not None:
+                await self.beat()
             cursor = page.cursor
             if not page.more:
                 return kept

@@ -22,6 +22,8 @@ from ferry.engine.store.sqlite import SqliteStore
 log = logging.getLogger("ferry.reconcile")
 #: Drift items saved per commit while a comparison runs.
 BATCH = 200
+#: How often a running comparison tells the store it is alive (well inside `STALE_SECONDS`).
+BEAT_SECONDS = 30.0
 
 
 class UnknownSync(ConfigError):
@@ -93,7 +95,15 @@ class Reconciler:
     async def _compare(
         self, spec: SyncSpec, report: int, *, heal: bool, progress: Progress | None = None
     ) -> Reconciliation:
-        comparison = Comparison(spec, self.connectors, self.processor, self.page_size, progress)
+        last_beat = self.store.clock()
+
+        async def beat() -> None:
+            nonlocal last_beat
+            if self.store.clock() - last_beat >= BEAT_SECONDS:
+                last_beat = self.store.clock()
+                await self.store.reconciliations.beat(report)
+
+        comparison = Comparison(spec, self.connectors, self.processor, self.page_size, progress, beat)
         batch: list[DriftItem] = []
         error: str | None = None
         try:

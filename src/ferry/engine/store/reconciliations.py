@@ -179,6 +179,11 @@ class ReconciliationStore:
 
         await self._store._run(work)
 
+    async def beat(self, report: int) -> None:
+        """Say the report's comparison is still running (reading a large system takes a while)."""
+        now = self._store.clock()
+        await self._store._run(lambda c: c.execute("UPDATE reconciliations SET beat_at=? WHERE id=?", (now, report)))
+
     async def finish(self, report: int, counts: Mapping[str, int], *, error: str | None = None) -> None:
         """End the report: `done` with its counts, or `failed` with the error that stopped it."""
         now = self._store.clock()
