@@ -13,6 +13,7 @@ from ferry.cli.project import init, project_app, validate_command
 from ferry.cli.run import dlq_app, run, status, sync
 from ferry.cli.sandbox import sandbox_app
 from ferry.cli.secrets import secrets_app
+from ferry.cli.users import users_app
 from ferry.cli.workflows import workflow_app
 from ferry.core.errors import FerryError
 
@@ -34,6 +35,7 @@ app.command()(sync)
 app.command()(status)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(users_app, name="users")
 
 
 @app.command()
