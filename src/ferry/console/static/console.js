@@ -207,10 +207,8 @@ document.addEventListener("alpine:init", () => {
     },
     setWindow(w) { this.window = w; this.loadSeries(); },
     runsOf(name) { return Object.entries(this.workflows[name] || {}).map(([s, n]) => `${n} ${s}`).join(", ") || "no runs yet"; },
-    get totals() {
-      const sum = (k) => this.syncs.reduce((a, s) => a + (s[k] || 0), 0);
-      return { done: sum("done"), pending: sum("pending"), failed: sum("failed"), reviews: sum("reviews") };
-    },
+    // A method, not a getter: the component is built by spreading objects, which would freeze a getter.
+    total(key) { return this.syncs.reduce((a, s) => a + (s[key] || 0), 0); },
     health(c) { return c.circuit === "closed" ? "ok" : c.circuit === "open" ? "bad" : "warn"; },
   }));
 
