@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -11,6 +12,7 @@ from starlette.routing import Route
 from ferry import __version__
 from ferry.access import AccessPolicy, AccessStore, Principal
 from ferry.api.audit import ActionLog
+from ferry.api.connections import connection_routes
 from ferry.api.flows import FlowOut, flow_routes
 from ferry.api.models import (
     AuditOut,
@@ -26,6 +28,7 @@ from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store.base import DeadLetter, NewEvent, other
 from ferry.engine.store.sqlite import SqliteStore
+from ferry.project import Project
 
 
 def control_app(
@@ -35,6 +38,8 @@ def control_app(
     extra_routes: list[Route] | None = None,
     access: AccessPolicy | None = None,
     flows: list[FlowOut] | None = None,
+    project: Project | None = None,
+    wake: Callable[[], None] = lambda: None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
 
@@ -131,6 +136,7 @@ def control_app(
     app.include_router(session_routes(access))
     app.include_router(api, dependencies=[Depends(member)])
     app.include_router(people_routes(access.people), dependencies=[Depends(admin)])
+    app.include_router(connection_routes(breakers or {}, wake, project), dependencies=[Depends(admin)])
     app.add_middleware(ActionLog, people=access.people)
     for route in extra_routes or []:
         app.router.routes.append(route)

@@ -68,6 +68,8 @@ class Runner:
             extra_routes=self.engine.receiver.routes(),
             access=self.access,
             flows=flows,
+            project=assembly.project,
+            wake=self.engine.wake,
         )
         mount_console(self.app, self.access, project=assembly.project.spec.name, directory=str(assembly.project.root))
         self.server: uvicorn.Server | None = None

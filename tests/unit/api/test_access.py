@@ -18,7 +18,7 @@ from tests.unit.api.clients import PASSWORD, token_for
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/session")}
 #: Routes that check the caller themselves, for any role (who am I, log out).
 ANY_ROLE = {("GET", "/api/session"), ("DELETE", "/api/session")}
-ADMIN_PREFIXES = ("/api/users", "/api/actions")
+ADMIN_PREFIXES = ("/api/users", "/api/actions", "/api/secrets", "/api/connections/{name}/")
 
 
 def app_for(store: SqliteStore, settings: ConsoleAccess | None = None) -> FastAPI:

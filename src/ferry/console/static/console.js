@@ -294,9 +294,24 @@ document.addEventListener("alpine:init", () => {
   }));
 
   Alpine.data("admin", () => live(0, {
-    users: [], actions: [], name: "", role: "viewer", password: "", notice: "", token: "",
+    users: [], actions: [], connections: [], secrets: [], name: "", role: "viewer", password: "", notice: "", token: "",
+    secretName: "", secretValue: "", pauseReason: "",
     async load() {
-      [this.users, this.actions] = await Promise.all([ferry.get("/api/users"), ferry.get("/api/actions?limit=100")]);
+      [this.users, this.actions, this.connections, this.secrets] = await Promise.all([
+        ferry.get("/api/users"), ferry.get("/api/actions?limit=100"), ferry.get("/api/connections"), ferry.get("/api/secrets").catch(() => []),
+      ]);
+    },
+    async circuit(c, what) {
+      try {
+        await ferry.post(ferry.apiPath("/api/connections", c.connection, what), what === "pause" ? { reason: this.pauseReason } : undefined);
+        this.notice = `${c.connection} ${what === "pause" ? "paused" : "resumed"}.`; await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+    async setSecret() {
+      try {
+        const done = await ferry.api("PUT", ferry.apiPath("/api/secrets", this.secretName), { value: this.secretValue });
+        this.notice = `Stored ${done.name}; it takes effect ${done.applies}.`; this.secretValue = ""; await this.load();
+      } catch (e) { this.error = e.message; }
     },
     async add() {
       try {
