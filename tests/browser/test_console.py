@@ -3,6 +3,7 @@ it, and sees it arrive in the other system. Screenshots of the main pages are le
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from playwright.async_api import Page, expect
@@ -92,3 +93,29 @@ async def test_an_operator_finds_a_failed_record_fixes_it_and_sees_it_arrive(
         await expect(page.locator("#diagram svg")).to_contain_text("tims")
         await expect(page.locator("table").first).to_contain_text("CompanyName")
         await shot(page, "flow")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_console_shows_when_ferry_stops_answering_and_recovers_when_it_is_back(
+    tmp_path: Path, systems: Systems, page: Page
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with live(tmp_path / "p", systems, port=port) as h:
+        await AccessStore(h.assembly.store).add_user("olive", "operator", PASSWORD)
+        await log_in(page, base, "olive")
+        await page.goto(f"{base}/")
+        await expect(page.locator("tr[data-sync=customers]")).to_be_visible()
+        await expect(page.locator(".banner").first).to_be_hidden()
+    # ferry stopped: the page's next refresh finds no one answering, and says so.
+    await expect(page.locator(".banner").first).to_contain_text("not answering", timeout=15_000)
+    await shot(page, "not-answering")
+    async with live(tmp_path / "p", systems, port=port):
+        # Back (the same store, so the same login session): the banner goes without a reload.
+        await expect(page.locator(".banner").first).to_be_hidden(timeout=15_000)
+        await expect(page.locator("tr[data-sync=customers]")).to_be_visible()
