@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ferry.access import AccessStore
 from tests.e2e.conftest import (
     Harness,
     clients,
@@ -79,7 +80,10 @@ async def test_drift_made_behind_ferrys_back_is_reported_exactly_then_healed_to_
 
         async with live(root, systems, poll_seconds=None) as h:
             assert h.runner is not None
-            async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=60) as api:
+            people = AccessStore(h.assembly.store)
+            await people.add_user("ops", "operator", "a-long-password")
+            token = {"Authorization": f"Bearer {await people.issue_token('ops', 'reconcile test')}"}
+            async with httpx.AsyncClient(base_url=h.runner.listen.url, headers=token, timeout=60) as api:
                 healed = await api.post(f"/api/reconciliations/{first['id']}/heal")
                 assert healed.status_code == 200, healed.text
                 assert (healed.json()["queued"], healed.json()["cannot_fix"]) == (3, 0)

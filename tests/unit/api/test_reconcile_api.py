@@ -7,15 +7,14 @@ from typing import Any
 
 import httpx
 
-from ferry.api import control_app
 from ferry.core.records import Page
 from ferry.engine.store import SqliteStore
+from tests.unit.api.clients import api_client
 from tests.unit.engine.test_reconcile import Rig
 
 
-async def client(rig: Rig) -> httpx.AsyncClient:
-    app = control_app(rig.store, reconciler=rig.reconciler)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test")
+async def client(rig: Rig, role: str | None = "operator") -> httpx.AsyncClient:
+    return await api_client(rig.store, role, reconciler=rig.reconciler)
 
 
 async def finished(c: httpx.AsyncClient, report_id: int, query: str = "") -> dict[str, Any]:
@@ -106,3 +105,16 @@ async def test_a_running_reconciliation_shows_how_many_records_each_side_has_rea
         done = await finished(c, report)
     assert (running["state"], running["read"]) == ("running", {"left": 0, "right": 1})
     assert (done["state"], done["read"]) == ("done", None)
+
+
+async def test_viewers_read_reports_and_operators_start_and_heal_them(store: SqliteStore) -> None:
+    rig = Rig(store)
+    report = (await rig.reconciler.run("customers")).id
+    async with await client(rig, "viewer") as viewer, await client(rig, None) as nobody:
+        read = await viewer.get(f"/api/reconciliations/{report}")
+        start = await viewer.post("/api/reconciliations", json={"sync": "customers"})
+        heal = await viewer.post(f"/api/reconciliations/{report}/heal")
+        anonymous = await nobody.get("/api/reconciliations")
+    assert read.status_code == 200
+    assert start.status_code == heal.status_code == 403
+    assert anonymous.status_code == 401
