@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 
 from ferry.access import AccessStore
+from ferry.engine.reconcile import Reconciler
 from tests.e2e.conftest import (
     Harness,
+    Systems,
     clients,
     eventually,
     ferry,
@@ -116,3 +118,23 @@ async def _assert_healed(h: Harness, customer: dict[str, Any], new_account: str,
     assert (await h.tims.get("customers", params={"ExternalID": new_account})).json()["data"]
     relinked = (await h.tims.get(f"customers/{orphaned['CustomerID']}")).json()["ExternalID"]
     assert relinked and (await h.d365.get(f"accounts({relinked})")).status_code == 200
+
+
+async def test_a_one_way_syncs_target_records_of_its_own_are_reported_as_not_fixable(
+    tmp_path: Path, systems: Systems
+) -> None:
+    syncs = ("vendors", "products", "purchase-orders")
+    async with polled(tmp_path / "p", systems, syncs=syncs) as h:  # Dynamics purchase orders into TIMS only
+        await h.sync()
+        reconciler = Reconciler(h.assembly.store, h.engine.syncs, h.assembly.connectors, processor=h.engine.processor)
+        report = await reconciler.run("purchase-orders")
+        items, _ = await h.assembly.store.reconciliations.items(report.id)
+        summary = await reconciler.heal(report.id)
+
+        orders = (await h.tims.get("purchase-orders", params={"pageSize": "500"})).json()["data"]
+        own = {str(o["PurchaseOrderID"]) for o in orders if not o["ExternalID"]}  # typed into TIMS itself
+        assert own and {(i.kind, i.source) for i in items} == {("missing_left", "right")}
+        assert {i.right_id for i in items} == own
+        assert report.counts["pairs"] == report.counts["left"] == len(orders) - len(own)
+        assert (summary.queued, summary.cannot_fix) == (0, len(own))
+        assert await h.sync() == {}  # nothing was queued

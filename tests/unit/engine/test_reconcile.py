@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ferry.core.errors import ValidationError
 from ferry.core.redact import MASK
 from ferry.engine.processor import Processor
 from ferry.engine.reconcile import NotHealable, Reconciler, UnknownSync, reconcile_every
@@ -288,3 +289,13 @@ async def test_a_report_whose_process_died_is_failed_by_the_next_start(tmp_path:
         assert fresh != alive
     finally:
         await store.close()
+
+
+async def test_a_record_without_a_twin_because_it_failed_says_why(store: SqliteStore) -> None:
+    rig = Rig(store)
+    left_id = rig.left.put({"name": "Refused", "email": "r@x.test"})
+    rig.right.fail_next_write.append(ValidationError("422 CompanyName is too long"))
+    await rig.sync("left", left_id)
+    _, [item], _ = await rig.drift()
+    assert (item.kind, item.left_id) == ("missing_right", left_id)
+    assert item.note == "no twin; in the dead-letter queue: 422 CompanyName is too long"

@@ -93,6 +93,7 @@ class Comparison:
             await asyncio.gather(*reads, return_exceptions=True)
             raise
         seen = {"left": left, "right": right}
+        parked = {(d.side, d.record_id): d.error for d in await self.processor.store.dead_letters(sync=self.spec.name)}
         number = 0
         for link in await self.processor.store.links(self.spec.name):
             mine = {s: seen[s].pop(i, None) if (i := link.id_on(s)) else None for s in SIDES}
@@ -106,6 +107,8 @@ class Comparison:
                 if record.skipped:
                     continue
                 item = self._missing(side, record_id, None)
+                if (error := parked.get((side, record_id))) is not None:
+                    item = dataclasses.replace(item, note=f"{item.note}; in the dead-letter queue: {error}")
                 number += 1
                 yield _numbered(item, number)
 
