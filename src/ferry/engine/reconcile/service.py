@@ -166,14 +166,18 @@ async def reconcile_every(reconciler: Reconciler, sync: str, interval: float, *,
     was stopped past its time compares at once; one never compared waits one interval first)."""
     store = reconciler.store
     while True:
-        last = await store.reconciliations.recent(sync=sync, limit=1)
-        now = store.clock()
-        due = last[0].started_at.timestamp() + interval if last else now + interval
-        await asyncio.sleep(max(0.0, due - now))
         try:
+            last = await store.reconciliations.recent(sync=sync, limit=1)
+            now = store.clock()
+            due = last[0].started_at.timestamp() + interval if last else now + interval
+            await asyncio.sleep(max(0.0, due - now))
             report = await reconciler.run(sync, started_by="schedule", heal=heal)
         except ReconciliationRunning:  # one a person started: the next is due an interval after it
             await asyncio.sleep(min(interval, 60.0))
+            continue
+        except Exception:  # the store failing, say: the schedule goes on, and says so
+            log.exception("the scheduled reconciliation of %s could not run; trying again later", sync)
+            await asyncio.sleep(min(interval, 300.0))
             continue
         drift = sum(report.counts.get(kind, 0) for kind in DRIFT_KINDS)
         level = logging.WARNING if drift or report.error else logging.INFO
