@@ -101,7 +101,7 @@ class Comparison:
                 continue  # the engine deleted this pair's twin on purpose; what is left is not drift
             for item in self._pair(link, mine["left"], mine["right"]):
                 number += 1
-                yield _numbered(item, number)
+                yield dataclasses.replace(item, number=number)
         for side in SIDES:
             for record_id, record in seen[side].items():
                 if record.skipped:
@@ -110,7 +110,7 @@ class Comparison:
                 if (error := parked.get((side, record_id))) is not None:
                     item = dataclasses.replace(item, note=f"{item.note}; in the dead-letter queue: {error}")
                 number += 1
-                yield _numbered(item, number)
+                yield dataclasses.replace(item, number=number)
 
     async def _read(self, side: Side) -> dict[str, Seen]:
         side_spec = self.spec.side(side)
@@ -212,10 +212,6 @@ class Comparison:
         if left.modified_at and right.modified_at and right.modified_at > left.modified_at:
             return ("right",)
         return ("left",)
-
-
-def _numbered(item: DriftItem, number: int) -> DriftItem:
-    return DriftItem(item.kind, item.left_id, item.right_id, item.source, item.fields, item.note, number)
 
 
 def _field_diffs(delta: Mapping[str, Any], held: Mapping[str, Any], prefix: str = "") -> Iterator[FieldDiff]:
