@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ferry.engine.reconcile import HealSummary, NotHealable, Reconciler, UnknownSync
@@ -60,7 +60,7 @@ class ReconciliationOut(BaseModel):
     id: int
     sync: str
     state: Literal["running", "done", "failed"]
-    started_by: str = Field(description="cli, api or schedule.")
+    started_by: str = Field(description="Who: the person (console or API), cli, or schedule.")
     started_at: datetime
     finished_at: datetime | None
     seconds: float | None
@@ -157,10 +157,11 @@ def reconcile_routes(reconciler: Reconciler) -> APIRouter:
         return report
 
     @router.post("", status_code=202, response_model=Started)
-    async def start(body: ReconcileRequest) -> Started:
+    async def start(body: ReconcileRequest, request: Request) -> Started:
         known(body.sync)
+        user = getattr(request.state, "user", None)
         try:
-            report = await reconciler.start(body.sync, started_by="api", heal=body.heal)
+            report = await reconciler.start(body.sync, started_by=user.name if user else "api", heal=body.heal)
         except ReconciliationRunning as exc:
             raise HTTPException(
                 409,
