@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ferry.workflow.spec import seconds
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
@@ -140,6 +142,29 @@ class Trigger(Strict):
     )
 
 
+class Reconcile(Strict):
+    """Comparing the sync's two systems record by record, on a schedule (docs/reconciliation.md)."""
+
+    every: float | int | str | None = Field(
+        None,
+        description="How often `ferry run` compares them: seconds, or text such as `30m`, `24h`, `7d`; `null` "
+        "(the default) compares only on demand (`ferry reconcile`, the console).",
+    )
+    heal: bool = Field(
+        False, description="Queue the fixes of the drift a scheduled comparison finds, for the engine to settle."
+    )
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: float | int | str | None) -> float | None:
+        if value is None:
+            return None
+        interval = seconds(value)
+        if interval < 60:
+            raise ValueError("a reconciliation reads both systems whole: run it at most once a minute (60s or more)")
+        return interval
+
+
 class Sync(Strict):
     """A flow of records between an entity on the left and one on the right."""
 
@@ -174,6 +199,10 @@ class Sync(Strict):
         "on both sides through `match`); `skip` passes them over, so only what changes from then on flows (a "
         "ledger that must not post years of invoices it already holds, some in closed periods).",
     )
+    reconcile: Reconcile = Field(
+        default_factory=Reconcile,
+        description="Compare the two systems record by record on a schedule: `{every: 24h, heal: false}`.",
+    )
     deletes: Deletes = Field(
         Deletes.propagate,
         description="When a record is deleted (voided) on a side the sync reads: `propagate` deletes its twin; "
@@ -203,6 +232,33 @@ class Connection(BaseModel):
         return dict(self.model_extra or {})
 
 
+class ConsoleAccess(Strict):
+    """Who may use the console and the control API, and how they prove it."""
+
+    login: Literal["local", "header"] = Field(
+        "local",
+        description="`local`: people log in with the names and passwords kept by `ferry users`; `header`: a "
+        "reverse proxy in front of ferry authenticates them and passes the name in `user_header`.",
+    )
+    user_header: str = Field("X-Forwarded-User", description="With `login: header`, the header holding the name.")
+    role_header: str | None = Field(
+        None,
+        description="With `login: header`, a header holding the role (viewer, operator or admin); without it, "
+        "the role is the one `ferry users` gives that name, else `default_role`.",
+    )
+    default_role: Literal["viewer", "operator", "admin"] = Field(
+        "viewer", description="With `login: header`, the role of a name ferry does not know."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="With `login: header`, the addresses whose headers are believed; others must log in.",
+    )
+    secure_cookies: bool | None = Field(
+        None,
+        description="Mark the session cookie Secure (sent over HTTPS only). Unset: on when the public URL is https.",
+    )
+
+
 class ProjectSpec(Strict):
     """The contents of `ferry.yaml`."""
 
@@ -215,4 +271,7 @@ class ProjectSpec(Strict):
     syncs: list[Sync] = Field(default_factory=list, description="The flows between them.")
     workflows: list[Workflow] = Field(
         default_factory=list, description="Multi-step processes (order to cash...), each in its own file."
+    )
+    console: ConsoleAccess = Field(
+        default_factory=ConsoleAccess, description="Access to the console and the control API."
     )

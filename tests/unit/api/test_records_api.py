@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from ferry.api import control_app
 from ferry.engine.searchterms import index_entry
 from ferry.engine.store import AuditEntry, Link, NewEvent, SqliteStore
+from tests.unit.api.clients import api_client
 
 
-async def client(store: SqliteStore) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=control_app(store)), base_url="http://ferry.test")
+async def client(store: SqliteStore, role: str | None = "viewer") -> httpx.AsyncClient:
+    """A viewer's client: reading records needs no more."""
+    return await api_client(store, role)
 
 
 async def settled(store: SqliteStore, sync: str, record_id: str, name: str, twin: str) -> None:
@@ -85,3 +86,11 @@ async def test_the_record_history_route_still_answers_even_for_a_sync_named_sear
         found = await c.get("/api/records/search", params={"q": "acc-1"})
     assert history.status_code == 200 and history.json()["twin_id"] == "10016"
     assert [m["sync"] for m in found.json()] == ["search"]
+
+
+async def test_search_and_lineage_need_a_person_with_a_role(store: SqliteStore) -> None:
+    await settled(store, "customers", "acc-1", "Contoso Ltd", "10016")
+    async with await client(store, role=None) as c:
+        search = await c.get("/api/records/search", params={"q": "contoso"})
+        lineage = await c.get("/api/lineage/customers/left/acc-1")
+    assert (search.status_code, lineage.status_code) == (401, 401)

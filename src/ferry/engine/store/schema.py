@@ -140,6 +140,71 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, step)
     );
     """,
+    # Console access: people and their roles, API tokens, login sessions, and what they did.
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+        password_hash TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        last_used_at REAL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        outcome TEXT NOT NULL,
+        remote TEXT
+    );
+    CREATE INDEX actions_at ON actions(at);
+    """,
+    # Reconciliations: one row per comparison of a sync's two systems, and the drift it found.
+    """
+    CREATE TABLE reconciliations (
+        id INTEGER PRIMARY KEY,
+        sync TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed')),
+        started_by TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        beat_at REAL NOT NULL,
+        finished_at REAL,
+        counts BLOB,
+        error TEXT,
+        healed_at REAL,
+        heal BLOB
+    );
+    CREATE INDEX reconciliations_sync ON reconciliations(sync, id);
+    CREATE TABLE reconciliation_items (
+        reconciliation_id INTEGER NOT NULL REFERENCES reconciliations(id),
+        item INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('missing_left', 'missing_right', 'different', 'orphan_link')),
+        left_id TEXT,
+        right_id TEXT,
+        source TEXT CHECK (source IN ('left', 'right')),
+        fields BLOB,
+        note TEXT NOT NULL DEFAULT '',
+        heal TEXT,
+        PRIMARY KEY (reconciliation_id, item)
+    );
+    CREATE INDEX reconciliation_items_kind ON reconciliation_items(reconciliation_id, kind, item);
+    """,
     # Record search: each record's label and lower-case identifying terms, one row per record. No FTS5
     # table: a trigram index cost ten times the row's own write on the single writer thread, and a scan
     # of the terms answers in milliseconds per 10,000 records (bench/record_index.py).

@@ -31,6 +31,7 @@ from ferry.engine.store.base import (
     Side,
     SyncCounts,
 )
+from ferry.engine.store.reconciliations import ReconciliationStore
 from ferry.engine.store.runs import RunStore
 from ferry.engine.store.schema import migrate
 from ferry.engine.store.search import RecordIndex, save_entries
@@ -148,6 +149,7 @@ class SqliteStore:
         self._seq = itertools.count()
         self.runs = RunStore(self)
         self.records = RecordIndex(self)
+        self.reconciliations = ReconciliationStore(self)
         #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
         #: held for review. Workflow steps waiting on a record of a sync listen here.
         self.settled: list[Callable[[Claim], None]] = []
