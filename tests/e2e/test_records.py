@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from ferry.access import AccessStore
 from tests.e2e.conftest import Harness, Systems, eventually, ferry_beside, live, quiet
 
 ACCOUNT = {
@@ -35,7 +36,10 @@ async def test_a_dynamics_customer_is_found_by_email_name_and_tims_number_and_it
     root = tmp_path / "p"
     async with live(root, systems, poll_seconds=None) as h:
         assert h.runner is not None
-        async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=30) as api:
+        people = AccessStore(h.assembly.store)
+        await people.add_user("support", "viewer", "a-long-password")  # finding records needs no more
+        token = {"Authorization": f"Bearer {await people.issue_token('support', 'records test')}"}
+        async with httpx.AsyncClient(base_url=h.runner.listen.url, headers=token, timeout=30) as api:
             made = await h.d365.post("accounts", json=ACCOUNT, headers={"Prefer": "return=representation"})
             assert made.status_code == 201, made.text
             account_id = made.json()["accountid"]
