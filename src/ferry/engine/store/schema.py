@@ -207,10 +207,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Record search: each record's label and lower-case identifying terms, one row per record. No FTS5
     # table: a trigram index cost ten times the row's own write on the single writer thread, and a scan
-    # of the terms answers in milliseconds per 10,000 records (bench/record_index.py).
+    # of the terms answers in milliseconds per 10,000 records (bench/record_index.py). Keyed by the
+    # record itself (WITHOUT ROWID): one b-tree to write per entry, not a table and a unique index.
     """
     CREATE TABLE record_index (
-        id INTEGER PRIMARY KEY,
         sync TEXT NOT NULL,
         side TEXT NOT NULL,
         record_id TEXT NOT NULL,
@@ -220,8 +220,8 @@ MIGRATIONS: tuple[str, ...] = (
         terms TEXT NOT NULL,
         twin_id TEXT,
         last_seen REAL NOT NULL,
-        UNIQUE (sync, side, record_id)
-    );
+        PRIMARY KEY (sync, side, record_id)
+    ) WITHOUT ROWID;
     """,
 )
 
