@@ -9,6 +9,8 @@ from fastapi import FastAPI, HTTPException
 from starlette.routing import Route
 
 from ferry import __version__
+from ferry.alerts import Alerting
+from ferry.api.alerts import alert_routes
 from ferry.api.models import (
     AuditOut,
     ConnectionStatus,
@@ -24,7 +26,11 @@ from ferry.engine.store.sqlite import SqliteStore
 
 
 def control_app(
-    store: SqliteStore, *, breakers: dict[str, CircuitBreaker] | None = None, extra_routes: list[Route] | None = None
+    store: SqliteStore,
+    *,
+    breakers: dict[str, CircuitBreaker] | None = None,
+    extra_routes: list[Route] | None = None,
+    alerting: Alerting | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`)."""
     app = FastAPI(title="ferry control API", version=__version__, docs_url="/api/docs", openapi_url="/openapi.json")
@@ -104,6 +110,7 @@ def control_app(
         )
 
     app.include_router(workflow_routes(store))
+    app.include_router(alert_routes(store, alerting))
     for route in extra_routes or []:
         app.router.routes.append(route)
     return app

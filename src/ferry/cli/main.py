@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from ferry import __version__
+from ferry.cli.alerts import alerts_app
 from ferry.cli.demo import demo
 from ferry.cli.project import init, project_app, validate_command
 from ferry.cli.run import dlq_app, run, status, sync
@@ -34,6 +35,7 @@ app.command()(sync)
 app.command()(status)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(alerts_app, name="alerts")
 
 
 @app.command()

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ferry.project.alerts import Alerts
+
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 
@@ -209,4 +211,9 @@ class ProjectSpec(Strict):
     syncs: list[Sync] = Field(default_factory=list, description="The flows between them.")
     workflows: list[Workflow] = Field(
         default_factory=list, description="Multi-step processes (order to cash...), each in its own file."
+    )
+    alerts: Alerts | None = Field(
+        None,
+        description="Rules that watch the running project and the channels that carry their alerts; without it, "
+        "dead letters and connections that cannot authenticate are shown in the console (docs/alerts.md).",
     )

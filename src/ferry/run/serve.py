@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from ferry.alerts import alerting
 from ferry.api import control_app
 from ferry.core.errors import ConfigError, FerryError
 from ferry.engine.intake import Poller
@@ -52,8 +53,12 @@ class Runner:
             webhook_secrets=assembly.webhook_secrets,
             workflows=assembly.workflows,
         )
+        self.alerting = alerting(assembly.project, assembly.store, self.engine.breakers)
         self.app = control_app(
-            assembly.store, breakers=self.engine.breakers, extra_routes=self.engine.receiver.routes()
+            assembly.store,
+            breakers=self.engine.breakers,
+            extra_routes=self.engine.receiver.routes(),
+            alerting=self.alerting,
         )
         self.server: uvicorn.Server | None = None
         self.subscriptions: dict[str, str] = {}
@@ -114,6 +119,8 @@ class Runner:
                 if await store.get_cursor(poller.spec.name, poller.side) is None:
                     await self._pass_history(poller)
             self.engine.start_workers()
+            self.alerting.base_url = self.listen.url
+            self.engine.tasks.append(asyncio.create_task(self.alerting.run(self.engine.stopping), name="ferry-alerts"))
             for poller in [*polled, *triggers]:
                 interval = self.assembly.poll_seconds.get(poller.spec.name) or 60.0
                 self.engine.tasks.append(

@@ -140,6 +140,42 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, step)
     );
     """,
+    # Alerts: one row per time a rule's condition held for a subject (firing until it clears), and each
+    # notification sent about it. The indexes on finished_at let rules count a window's outcomes without
+    # reading every event ever settled.
+    """
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        rule TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'firing' CHECK (state IN ('firing', 'resolved')),
+        message TEXT NOT NULL,
+        link TEXT,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        notified_at REAL,
+        resolved_at REAL,
+        acknowledged_by TEXT,
+        acknowledged_at REAL
+    );
+    CREATE UNIQUE INDEX alerts_firing ON alerts(rule, subject) WHERE state='firing';
+    CREATE INDEX alerts_state ON alerts(state, id);
+    CREATE TABLE alert_deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        channel TEXT NOT NULL,
+        event TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('sending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id);
+    CREATE INDEX events_finished ON events(finished_at, sync, state) WHERE finished_at IS NOT NULL;
+    CREATE INDEX runs_finished ON runs(finished_at, workflow, state) WHERE finished_at IS NOT NULL;
+    """,
 )
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ferry.core import jsoncodec
+from ferry.engine.store.activity import Activity
+from ferry.engine.store.alerts import AlertStore
 from ferry.engine.store.base import (
     AuditEntry,
     Claim,
@@ -145,6 +147,8 @@ class SqliteStore:
         self._reader: sqlite3.Connection | None = None
         self._seq = itertools.count()
         self.runs = RunStore(self)
+        self.alerts = AlertStore(self)
+        self.activity = Activity(self)
         #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
         #: held for review. Workflow steps waiting on a record of a sync listen here.
         self.settled: list[Callable[[Claim], None]] = []
