@@ -92,7 +92,7 @@ class EmailSender:
                 if spec.security == "starttls":
                     smtp.starttls(context=context)
                 if spec.user:
-                    smtp.login(spec.user, self.password.get_secret_value() if self.password else "")
+                    self._login(smtp)
                 smtp.send_message(mail)
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryFailed(f"the mail server refused the login of {spec.user} ({exc.smtp_code})") from None
@@ -105,6 +105,17 @@ class EmailSender:
             raise DeliveryFailed(
                 f"could not send through {spec.host}:{spec.port} ({type(exc).__name__}: {exc})"[:300]
             ) from None
+
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        """Log in with PLAIN where offered, else smtplib's choice; a refused login is not tried again with
+        every other mechanism (a relay that counts failures would lock the account sooner)."""
+        user, password = self.spec.user or "", self.password.get_secret_value() if self.password else ""
+        smtp.ehlo_or_helo_if_needed()
+        if "PLAIN" in smtp.esmtp_features.get("auth", "").upper().split():
+            smtp.user, smtp.password = user, password
+            smtp.auth("PLAIN", smtp.auth_plain)
+        else:
+            smtp.login(user, password)
 
     def secrets(self) -> Sequence[str]:
         return [self.password.get_secret_value()] if self.password else []
