@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import pytest
 
 from ferry.alerts import Alerting, Notice
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.project.alerts import Alerts
+from tests.unit.engine import test_sqlite_store as store_tests
+from tests.unit.engine.test_sqlite_store import Clock
 
-NOW = 1_800_000_000.0
+NOW = 1_800_000_000.0  # where the store tests' clock starts
 _ids = itertools.count()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def store(tmp_path: Path, clock: Clock) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "state.db", clock=clock)
-    await s.open()
-    yield s
-    await s.close()
+#: The store tests' fixtures: a store on a clock the test moves.
+clock, store = store_tests.clock, store_tests.store
 
 
 async def settle(store: SqliteStore, clock: Clock, at: float, sync: str, *, done: int = 0, dead: int = 0) -> None:
