@@ -1,0 +1,116 @@
+"""Alerts in a running project: a record ferry cannot sync dead-letters, and the alert reaches a Slack-style
+webhook with a link to the dead letters; handling the letter resolves it, and that arrives too. The CLI
+lists the alert and tries a channel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ferry.vault import Vault
+from tests.e2e.conftest import Systems, eventually, ferry_beside, live, make_project
+from tests.receivers import Webhook, webhook
+
+ALERTS = """
+alerts:
+  every: 1s
+  channels:
+    ops:
+      type: webhook
+      format: slack
+      url: ${secret:ops-webhook}
+  rules:
+    - name: dead-letters
+      kind: dlq_size
+      sync: customers
+      channels: [ops]
+"""
+
+
+def project_with_alerts(root: Path, systems: Systems, hook: Webhook) -> None:
+    make_project(root, systems)
+    (root / "ferry.yaml").write_text((root / "ferry.yaml").read_text() + ALERTS)
+    Vault.open(root).set("ops-webhook", hook.url)
+
+
+def texts(hook: Webhook) -> list[str]:
+    return [str(body["text"]) for body in hook.received]
+
+
+async def test_a_dead_letter_alert_arrives_with_a_link_and_resolves(tmp_path: Path, systems: Systems) -> None:
+    root = tmp_path / "p"
+    async with webhook("slack") as hook:
+        project_with_alerts(root, systems, hook)
+        async with live(root, systems) as h:
+            assert h.runner is not None
+            base = h.runner.listen.url
+            await h.sync()
+            await h.d365.post(
+                "accounts",
+                json={
+                    "name": "Nowhere Gas Supply",
+                    "customertypecode": 3,
+                    "address1_line1": "7 Lost Lane",
+                    "address1_city": "Springfield",
+                    "address1_country": "Atlantis",  # no ISO country: TIMS cannot take the address
+                },
+            )
+            assert (await h.sync()).get("dead") == 1
+
+            async def fired() -> list[str]:
+                return texts(hook)
+
+            [text] = await eventually(fired, within=20)
+            assert text.startswith(":large_orange_circle: [FIRING] warning: dead-letters on customers")
+            assert "customers: 1 record in the dead-letter queue" in text
+            assert f"<{base}/dead-letters?sync=customers|Open in ferry>" in text
+            assert hook.received[0]["blocks"][-1]["elements"][0]["url"] == f"{base}/dead-letters?sync=customers"
+
+            async def recorded() -> bool:  # the receiver has answered; its answer is noted just after
+                return all(d.outcome == "delivered" for a in await h.assembly.store.alerts.list() for d in a.deliveries)
+
+            await eventually(recorded, within=10)
+            listed = await ferry_beside("alerts", str(root), "--json")
+            assert listed.returncode == 0, listed.stderr
+            [alert] = json.loads(listed.stdout)
+            assert (alert["rule"], alert["state"], alert["link"]) == (
+                "dead-letters",
+                "firing",
+                "/dead-letters?sync=customers",
+            )
+            assert [(d["channel"], d["outcome"]) for d in alert["deliveries"]] == [("ops", "delivered")]
+
+            async with httpx.AsyncClient(base_url=base, timeout=30) as control:
+                [letter] = (await control.get("/api/dead-letters")).json()
+                reason = {"reason": "not a customer"}
+                assert (await control.post(f"/api/dead-letters/{letter['id']}/drop", json=reason)).status_code == 200
+
+                async def resolved() -> list[str] | None:
+                    return texts(hook) if len(hook.received) == 2 else None
+
+                later = (await eventually(resolved, within=20))[1]
+                shown: dict[str, Any] = (await control.get(f"/api/alerts/{alert['id']}")).json()
+            assert later.startswith(":white_check_mark: [RESOLVED] warning: dead-letters on customers")
+            assert shown["state"] == "resolved" and shown["resolved_at"] is not None
+            assert [d["event"] for d in shown["deliveries"]] == ["firing", "resolved"]
+            await asyncio.sleep(2.5)  # two more evaluations: nothing more is sent
+            assert len(hook.received) == 2
+
+
+async def test_ferry_alerts_test_sends_through_a_channel(tmp_path: Path, systems: Systems) -> None:
+    root = tmp_path / "p"
+    async with webhook("slack") as hook:
+        project_with_alerts(root, systems, hook)
+        sent = await ferry_beside("alerts", "test", str(root), "ops")
+        unknown = await ferry_beside("alerts", "test", str(root), "pager")
+        hook.failures = [500]
+        failed = await ferry_beside("alerts", "test", str(root), "ops")
+    assert sent.returncode == 0 and "Test message delivered to 'ops'" in sent.stdout, sent.stderr
+    assert "A test message from ferry to the channel 'ops'" in hook.received[0]["text"]
+    assert unknown.returncode == 2 and "no alert channel 'pager'" in unknown.stderr
+    assert failed.returncode == 1 and "HTTP 500" in failed.stderr
+    assert "T0SECRET-TOKEN" not in failed.stderr + failed.stdout
