@@ -84,7 +84,7 @@ class Alerting:
     async def _move(self, rule: Rule, finding: Finding, current: Alert | None, now: float) -> None:
         alerts = self.store.alerts
         if finding.firing and current is None:
-            alert = await alerts.open(
+            alert, new = await alerts.open(
                 rule=rule.name,
                 kind=rule.kind,
                 subject=finding.subject,
@@ -92,8 +92,9 @@ class Alerting:
                 message=finding.message,
                 link=finding.link,
             )
-            log.warning("alert %s on %s: %s", rule.name, finding.subject, finding.message)
-            await self._notify(rule, alert, "firing")
+            if new:  # else another process opened it a moment ago, and notifies it
+                log.warning("alert %s on %s: %s", rule.name, finding.subject, finding.message)
+                await self._notify(rule, alert, "firing")
         elif finding.firing and current is not None:
             await alerts.seen(current.id, message=finding.message, severity=rule.severity, link=finding.link)
             last = (current.notified_at or current.first_seen).timestamp()

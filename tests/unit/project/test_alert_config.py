@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 from ferry.alerts import channels, project_alerts
 from ferry.alerts.channels import EmailSender, WebhookSender
 from ferry.project import validate
-from ferry.project.alerts import AuthFailureRule, DeadLetterRule, ErrorRateRule
+from ferry.project.alerts import Alerts, AuthFailureRule, DeadLetterRule, ErrorRateRule
 from ferry.vault import Vault
 from tests.unit.project.conftest import VALID, line_of, only
 
 Make = Callable[[str], Path]
 ENV = {"TIMS_KEY": "k"}
+yaml = YAML(typ="safe")
 ALERTS = """
 alerts:
   every: 10s
@@ -112,3 +115,12 @@ def test_wrong_durations_and_kinds_say_what_is_expected(make_project: Make) -> N
     assert "e.g. 30s, 15m, 1h, 7d" in only(problems, "15 minutes").message
     kind = only(problems, "auth_failure")
     assert kind.line == line_of(text, "- name: auth")  # the rule whose kind is unknown
+
+
+def test_the_example_in_the_alerts_page_is_valid() -> None:
+    page = (Path(__file__).parents[3] / "docs" / "alerts.md").read_text(encoding="utf-8")
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    raw = yaml.load(block)["alerts"]
+    alerts = Alerts.model_validate(raw)
+    assert [r.kind for r in alerts.rules] == ["error_rate", "lag", "dlq_size", "auth_failure", "held_runs", "anomaly"]
+    assert set(alerts.channels) == {"ops-slack", "ops-mail", "console"}

@@ -106,12 +106,14 @@ class AlertStore:
 
         return await self._store._run(work)
 
-    async def open(self, *, rule: str, kind: str, subject: str, severity: str, message: str, link: str | None) -> Alert:
-        """Start a firing alert for (rule, subject); the one already firing if there is one."""
+    async def open(
+        self, *, rule: str, kind: str, subject: str, severity: str, message: str, link: str | None
+    ) -> tuple[Alert, bool]:
+        """Start a firing alert for (rule, subject), or find the one already firing; and whether it is new."""
         now = self._store.clock()
 
-        def work(c: sqlite3.Connection) -> Alert:
-            c.execute(
+        def work(c: sqlite3.Connection) -> tuple[Alert, bool]:
+            cur = c.execute(
                 "INSERT OR IGNORE INTO alerts(rule, kind, subject, severity, message, link, first_seen, last_seen)"
                 " VALUES (?,?,?,?,?,?,?,?)",
                 (rule, kind, subject, severity, message, link, now, now),
@@ -119,7 +121,7 @@ class AlertStore:
             row = c.execute(
                 f"SELECT {_COLUMNS} FROM alerts WHERE rule=? AND subject=? AND state='firing'", (rule, subject)
             ).fetchone()
-            return _alert(row)
+            return _alert(row), cur.rowcount == 1
 
         return await self._store._run(work)
 
