@@ -43,11 +43,8 @@ class Alerting:
     attempts: int = 3
     backoff: float = 1.0
     _first_finished: dict[str, float] = field(default_factory=dict)
+    _looked: dict[str, float] = field(default_factory=dict)
     _sending: set[asyncio.Task[None]] = field(default_factory=set)
-
-    @property
-    def rules(self) -> list[Rule]:
-        return list(self.spec.rules)
 
     def url(self, link: str | None) -> str | None:
         if link is None or self.base_url is None:
@@ -63,6 +60,7 @@ class Alerting:
             self.workflows,
             self.breakers,
             self._first_finished,
+            self._looked,
         )
         firing = {(a.rule, a.subject): a for a in await self.store.alerts.firing()}
         for rule in self.spec.rules:

@@ -8,7 +8,7 @@ the cause. A subject it cannot judge yet (too little history) gets no finding, s
 from __future__ import annotations
 
 import statistics
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -47,6 +47,8 @@ class Context:
     breakers: Mapping[str, CircuitBreaker]
     #: When each flow first finished anything (kept between evaluations: it does not move).
     first_finished: dict[str, float] = field(default_factory=dict)
+    #: When a flow with no history yet was last looked for (a look can cost a walk of an index).
+    looked: dict[str, float] = field(default_factory=dict)
 
     @property
     def subjects(self) -> set[str]:
@@ -54,14 +56,16 @@ class Context:
 
 
 def span(seconds: float) -> str:
-    """`15 min`, `2 h`, `90 s`: a duration for people."""
-    if seconds >= 2 * 3600 and seconds % 3600 == 0:
-        return f"{int(seconds // 3600)} h"
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return "hour"
-    if seconds >= 120:
-        return f"{round(seconds / 60)} min"
+    """`15 min`, `2 h`, `1.5 h`, `3 d`, `45 s`: a duration for people."""
+    for unit, size in (("d", DAY), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= 2 * size or (seconds >= size and seconds % size == 0):
+            n = seconds / size
+            return f"{n:.0f} {unit}" if n >= 10 else f"{n:.1f}".removesuffix(".0") + f" {unit}"
     return f"{round(seconds)} s"
+
+
+def _last(window: float) -> str:
+    return "the last hour" if window == 3600 else f"the last {span(window)}"
 
 
 def flow_link(name: str) -> str:
@@ -95,7 +99,7 @@ async def error_rate(rule: ErrorRateRule, ctx: Context) -> list[Finding]:
             rate = o.failed / o.processed if o.processed else 0.0
             firing = o.processed >= rule.min_processed and rate > rule.threshold
             message = (
-                f"{name}: {o.failed} of {o.processed} {what} failed in the last {span(rule.window)} "
+                f"{name}: {o.failed} of {o.processed} {what} failed in {_last(rule.window)} "
                 f"({rate:.0%}; the rule allows {rule.threshold:.0%})"
             )
             found.append(Finding(name, firing, message, flow_link(name)))
@@ -163,8 +167,9 @@ async def anomaly(rule: AnomalyRule, ctx: Context) -> list[Finding]:
     flow first finished anything count, and at least `min_days` of them are needed to judge.
     """
     syncs, workflows = _flows(rule, ctx)
-    missing = [n for n in (*syncs, *workflows) if n not in ctx.first_finished]
+    missing = [n for n in (*syncs, *workflows) if n not in ctx.first_finished and ctx.now - ctx.looked.get(n, 0) >= 600]
     if missing:
+        ctx.looked.update(dict.fromkeys(missing, ctx.now))
         ctx.first_finished.update(
             await ctx.store.activity.first_finished(
                 syncs=[n for n in syncs if n in missing], workflows=[n for n in workflows if n in missing]
@@ -198,22 +203,22 @@ def _judge(rule: AnomalyRule, name: str, current: int, levels: list[int], *, run
     low = rule.measure == "throughput" and usual >= rule.min_count and current * rule.factor <= usual
     what = ("runs failed" if runs else "changes failed") if rule.measure == "failures" else "processed"
     compared = f"{current / usual:.1f}x the usual {usual:g}" if usual else "where there are usually none"
-    basis = f"median of the same {span(rule.window)} over {len(levels)} past days"
-    message = f"{name}: {current} {what} in the last {span(rule.window)}, {compared} ({basis})"
+    same = "hour" if rule.window == 3600 else span(rule.window)
+    basis = f"median of the same {same} over {len(levels)} past days"
+    message = f"{name}: {current} {what} in {_last(rule.window)}, {compared} ({basis})"
     return Finding(name, high or low, message, flow_link(name))
-
-
-Judge = Callable[[Rule, Context], Awaitable[list[Finding]]]
-JUDGES: dict[str, Judge] = {
-    "error_rate": error_rate,  # type: ignore[dict-item]
-    "lag": lag,  # type: ignore[dict-item]
-    "dlq_size": dlq_size,  # type: ignore[dict-item]
-    "auth_failure": auth_failure,  # type: ignore[dict-item]
-    "held_runs": held_runs,  # type: ignore[dict-item]
-    "anomaly": anomaly,  # type: ignore[dict-item]
-}
 
 
 async def judge(rule: Rule, ctx: Context) -> list[Finding]:
     """The findings of one rule now."""
-    return await JUDGES[rule.kind](rule, ctx)
+    if isinstance(rule, ErrorRateRule):
+        return await error_rate(rule, ctx)
+    if isinstance(rule, LagRule):
+        return await lag(rule, ctx)
+    if isinstance(rule, DeadLetterRule):
+        return await dlq_size(rule, ctx)
+    if isinstance(rule, AuthFailureRule):
+        return await auth_failure(rule, ctx)
+    if isinstance(rule, HeldRunsRule):
+        return await held_runs(rule, ctx)
+    return await anomaly(rule, ctx)
