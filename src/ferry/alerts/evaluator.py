@@ -91,7 +91,7 @@ class Alerting:
                 link=finding.link,
             )
             if new:  # else another process opened it a moment ago, and notifies it
-                log.warning("alert %s on %s: %s", rule.name, finding.subject, finding.message)
+                log.debug("alert %s on %s: %s", rule.name, finding.subject, finding.message)
                 await self._notify(rule, alert, "firing")
         elif finding.firing and current is not None:
             await alerts.seen(current.id, message=finding.message, severity=rule.severity, link=finding.link)
@@ -101,7 +101,7 @@ class Alerting:
         elif current is not None:
             resolved = await alerts.resolve(current.id, message=finding.message)
             if resolved is not None:
-                log.info("alert %s on %s resolved: %s", rule.name, finding.subject, finding.message)
+                log.debug("alert %s on %s resolved: %s", rule.name, finding.subject, finding.message)
                 await self._notify(rule, resolved, "resolved")
 
     async def _reload(self, alert: Alert) -> Alert:
