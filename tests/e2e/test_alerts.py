@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from ferry.access import AccessStore
 from ferry.vault import Vault
 from tests.e2e.conftest import Systems, eventually, ferry_beside, live, make_project
 from tests.receivers import Webhook, webhook
@@ -84,7 +85,12 @@ async def test_a_dead_letter_alert_arrives_with_a_link_and_resolves(tmp_path: Pa
             )
             assert [(d["channel"], d["outcome"]) for d in alert["deliveries"]] == [("ops", "delivered")]
 
-            async with httpx.AsyncClient(base_url=base, timeout=30) as control:
+            people = AccessStore(h.assembly.store)
+            await people.add_user("rosa", "operator", "a-long-password")
+            token = {"Authorization": f"Bearer {await people.issue_token('rosa', 'e2e')}"}
+            async with httpx.AsyncClient(base_url=base, headers=token, timeout=30) as control:
+                acked = (await control.post(f"/api/alerts/{alert['id']}/acknowledge")).json()
+                assert (acked["acknowledged_by"], acked["state"]) == ("rosa", "firing")
                 [letter] = (await control.get("/api/dead-letters")).json()
                 reason = {"reason": "not a customer"}
                 assert (await control.post(f"/api/dead-letters/{letter['id']}/drop", json=reason)).status_code == 200

@@ -133,18 +133,24 @@ async def dlq_size(rule: DeadLetterRule, ctx: Context) -> list[Finding]:
     return found
 
 
+#: How a pause an admin asked for begins (api/connections.py): that is no authentication failure.
+MANUAL_PAUSE = "paused by "
+
+
 async def auth_failure(rule: AuthFailureRule, ctx: Context) -> list[Finding]:
     found = []
     for name in [rule.connection] if rule.connection else sorted(ctx.breakers):
         breaker = ctx.breakers.get(name)
         reason = breaker.paused_reason if breaker is not None else None
+        if reason is not None and reason.startswith(MANUAL_PAUSE):
+            reason = None
         message = (
             f"connection {name} cannot authenticate ({reason}); it is paused and its records wait until "
             "its credentials are fixed"
             if reason
             else f"connection {name} authenticates"
         )
-        found.append(Finding(name, reason is not None, message, "/"))
+        found.append(Finding(name, reason is not None, message, "/admin"))
     return found
 
 

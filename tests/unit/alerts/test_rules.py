@@ -93,9 +93,15 @@ async def test_auth_failure_fires_while_the_connection_is_paused(store: SqliteSt
     assert (alert.subject, alert.severity) == ("tims", "critical")
     assert "cannot authenticate (TIMS refused the API key (401))" in alert.message
 
+    assert alert.link == "/admin"  # where an admin resumes the connection once its credentials are fixed
+
     tims.reset()
     await evaluate(a)
     assert rec.events == [("firing", "tims"), ("resolved", "tims")]
+
+    tims.pause("paused by ada: TIMS maintenance tonight")  # a person's pause is no authentication failure
+    await evaluate(a)
+    assert len(rec.events) == 2
 
 
 async def test_held_runs_fire_with_a_link_to_the_run(store: SqliteStore, clock: Clock) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-import httpx
-from fastapi import FastAPI, Request, Response
 from pydantic import SecretStr
 
 from ferry.alerts import Alerting
 from ferry.alerts.channels import ConsoleSender, Sender, WebhookSender
-from ferry.api import control_app
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.project.alerts import Alerts
 from tests.receivers import webhook
+from tests.unit.api.clients import api_client
 
 SPEC = {
     "channels": {
@@ -37,10 +33,6 @@ def alerting(store: SqliteStore, hook_url: str = "http://127.0.0.1:9/none") -> A
     )
 
 
-def client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test")
-
-
 async def firing_dead_letter(store: SqliteStore, a: Alerting) -> None:
     await store.enqueue([NewEvent("customers", "left", "a", version="1")])
     [claim] = await store.claim(worker="w", limit=1, lease_seconds=30)
@@ -52,24 +44,17 @@ async def firing_dead_letter(store: SqliteStore, a: Alerting) -> None:
 async def test_alerts_are_listed_shown_and_acknowledged(store: SqliteStore) -> None:
     a = alerting(store)
     await firing_dead_letter(store, a)
-    app = control_app(store, alerting=a)
-
-    @app.middleware("http")
-    async def signed_in(request: Request, call_next: object) -> Response:
-        if request.headers.get("x-user"):  # what the login middleware leaves for the routes
-            request.state.user = SimpleNamespace(name=request.headers["x-user"])
-        return await call_next(request)  # type: ignore[operator, no-any-return]
-
-    async with client(app) as c:
-        [listed] = (await c.get("/api/alerts")).json()
-        resolved = (await c.get("/api/alerts", params={"state": "resolved"})).json()
-        every = (await c.get("/api/alerts", params={"state": "all"})).json()
-        shown = (await c.get(f"/api/alerts/{listed['id']}")).json()
-        anonymous = (await c.post(f"/api/alerts/{listed['id']}/acknowledge")).json()
-        ada = (await c.post(f"/api/alerts/{listed['id']}/acknowledge", headers={"x-user": "ada"})).json()
-        bad_state = await c.get("/api/alerts", params={"state": "open"})
-        missing = await c.get("/api/alerts/999")
-        missing_ack = await c.post("/api/alerts/999/acknowledge")
+    async with await api_client(store, "viewer", alerting=a) as viewer:
+        [listed] = (await viewer.get("/api/alerts")).json()
+        resolved = (await viewer.get("/api/alerts", params={"state": "resolved"})).json()
+        every = (await viewer.get("/api/alerts", params={"state": "all"})).json()
+        shown = (await viewer.get(f"/api/alerts/{listed['id']}")).json()
+        not_allowed = await viewer.post(f"/api/alerts/{listed['id']}/acknowledge")
+        bad_state = await viewer.get("/api/alerts", params={"state": "open"})
+        missing = await viewer.get("/api/alerts/999")
+    async with await api_client(store, "operator", alerting=a) as operator:
+        acked = (await operator.post(f"/api/alerts/{listed['id']}/acknowledge")).json()
+        missing_ack = await operator.post("/api/alerts/999/acknowledge")
     assert (listed["rule"], listed["subject"], listed["state"], listed["severity"]) == (
         "dead-letters",
         "customers",
@@ -81,8 +66,9 @@ async def test_alerts_are_listed_shown_and_acknowledged(store: SqliteStore) -> N
         ("console", "firing", "delivered")
     ]
     assert resolved == [] and len(every) == 1 and shown["id"] == listed["id"]
-    assert anonymous["acknowledged_by"] == "anonymous" and anonymous["acknowledged_at"] is not None
-    assert ada["acknowledged_by"] == "ada" and ada["state"] == "firing"
+    assert not_allowed.status_code == 403  # acknowledging is a change: the operator role
+    assert acked["acknowledged_by"] == "test-operator" and acked["acknowledged_at"] is not None
+    assert acked["state"] == "firing"
     assert bad_state.status_code == 422
     assert missing.status_code == 404 and "no alert 999" in missing.json()["detail"]
     assert missing_ack.status_code == 404
@@ -91,7 +77,7 @@ async def test_alerts_are_listed_shown_and_acknowledged(store: SqliteStore) -> N
 async def test_rules_show_their_settings_and_what_they_have_firing(store: SqliteStore) -> None:
     a = alerting(store)
     await firing_dead_letter(store, a)
-    async with client(control_app(store, alerting=a)) as c:
+    async with await api_client(store, "viewer", alerting=a) as c:
         dead, behind = (await c.get("/api/alert-rules")).json()
         channels = (await c.get("/api/alert-channels")).json()
     assert (dead["name"], dead["state"], dead["channels"]) == ("dead-letters", "firing", ["console"])
@@ -107,7 +93,7 @@ async def test_rules_show_their_settings_and_what_they_have_firing(store: Sqlite
 
 
 async def test_a_channel_test_sends_a_message_and_answers_the_outcome(store: SqliteStore) -> None:
-    async with webhook("slack") as hook, client(control_app(store, alerting=alerting(store, hook.url))) as c:
+    async with webhook("slack") as hook, await api_client(store, "operator", alerting=alerting(store, hook.url)) as c:
         sent = await c.post("/api/alert-channels/ops/test")
         hook.failures = [500]
         failed = (await c.post("/api/alert-channels/ops/test")).json()
@@ -129,7 +115,7 @@ async def test_a_channel_test_sends_a_message_and_answers_the_outcome(store: Sql
 
 
 async def test_without_alerting_the_defaults_are_shown_and_channels_cannot_be_tested(store: SqliteStore) -> None:
-    async with client(control_app(store)) as c:
+    async with await api_client(store, "operator") as c:
         rules = (await c.get("/api/alert-rules")).json()
         tried = await c.post("/api/alert-channels/console/test")
     assert [(r["name"], r["kind"]) for r in rules] == [("dead-letters", "dlq_size"), ("authentication", "auth_failure")]
