@@ -30,11 +30,16 @@ alerts:
       sync: customers
       channels: [ops]
 """
+AUTH = """
+    - name: credentials
+      kind: auth_failure
+      channels: [ops]
+"""
 
 
-def project_with_alerts(root: Path, systems: Systems, hook: Webhook) -> None:
+def project_with_alerts(root: Path, systems: Systems, hook: Webhook, rules: str = "") -> None:
     make_project(root, systems)
-    (root / "ferry.yaml").write_text((root / "ferry.yaml").read_text() + ALERTS)
+    (root / "ferry.yaml").write_text((root / "ferry.yaml").read_text() + ALERTS + rules)
     Vault.open(root).set("ops-webhook", hook.url)
 
 
@@ -105,6 +110,61 @@ async def test_a_dead_letter_alert_arrives_with_a_link_and_resolves(tmp_path: Pa
             assert [d["event"] for d in shown["deliveries"]] == ["firing", "resolved"]
             await asyncio.sleep(2.5)  # two more evaluations: nothing more is sent
             assert len(hook.received) == 2
+
+
+async def test_a_system_refusing_credentials_raises_an_alert_until_an_admin_resumes_it(
+    tmp_path: Path, systems: Systems
+) -> None:
+    root = tmp_path / "p"
+    async with webhook("slack") as hook:
+        project_with_alerts(root, systems, hook, AUTH)
+        async with live(root, systems) as h:
+            assert h.runner is not None
+            await h.sync()
+            refuse = {"error_rate": 1.0, "error_status": 401, "path_prefix": "/api/v1/customers"}
+            assert (await h.control["tims"].post("/_sandbox/faults", json=refuse)).status_code == 200
+            made = await h.d365.post(
+                "accounts",
+                json={
+                    "name": "Refused Key Supply",
+                    "customertypecode": 3,
+                    "address1_line1": "12 Foundry Road",
+                    "address1_city": "Austin",
+                    "address1_stateorprovince": "TX",
+                    "address1_postalcode": "78701",
+                    "address1_country": "United States",
+                },
+                headers={"Prefer": "return=representation"},
+            )
+            account_id = made.json()["accountid"]
+            for poller in h.engine.pollers:
+                if poller.side == "left":
+                    await poller.poll_once()
+
+            async def fired() -> list[str]:
+                return [t for t in texts(hook) if "credentials on tims" in t]
+
+            [text] = await eventually(fired, within=30)
+            assert text.startswith(":red_circle: [FIRING] critical: credentials on tims")
+            assert "connection tims cannot authenticate" in text and f"<{h.runner.listen.url}/admin|" in text
+
+            await h.control["tims"].delete("/_sandbox/faults")  # the key is fixed
+            people = AccessStore(h.assembly.store)
+            await people.add_user("ada", "admin", "a-long-password")
+            token = {"Authorization": f"Bearer {await people.issue_token('ada', 'e2e')}"}
+            async with httpx.AsyncClient(base_url=h.runner.listen.url, headers=token, timeout=30) as control:
+                assert (await control.post("/api/connections/tims/resume")).status_code == 200
+
+            async def resolved() -> list[str]:
+                return [t for t in texts(hook) if t.startswith(":white_check_mark: [RESOLVED] critical: credentials")]
+
+            await eventually(resolved, within=30)
+
+            async def arrived() -> list[Any]:
+                found: list[Any] = (await h.tims.get("customers", params={"ExternalID": account_id})).json()["data"]
+                return found
+
+            await eventually(arrived, within=60)  # the record that waited goes through
 
 
 async def test_ferry_alerts_test_sends_through_a_channel(tmp_path: Path, systems: Systems) -> None:
