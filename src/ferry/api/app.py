@@ -25,9 +25,11 @@ from ferry.api.models import (
     SyncStatus,
 )
 from ferry.api.people import people_routes
+from ferry.api.reconcile import reconcile_routes
 from ferry.api.session import session_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.reconcile import Reconciler
 from ferry.engine.store.base import DeadLetter, NewEvent, other
 from ferry.engine.store.sqlite import SqliteStore
 from ferry.project import Project
@@ -43,6 +45,7 @@ def control_app(
     flows: list[FlowOut] | None = None,
     project: Project | None = None,
     wake: Callable[[], None] = lambda: None,
+    reconciler: Reconciler | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
 
@@ -137,6 +140,8 @@ def control_app(
     api.include_router(workflow_routes(store))
     api.include_router(flow_routes(flows or []))
     api.include_router(alert_routes(store, alerting))
+    if reconciler is not None:
+        api.include_router(reconcile_routes(reconciler))
     app.include_router(session_routes(access))
     app.include_router(api, dependencies=[Depends(member)])
     app.include_router(people_routes(access.people), dependencies=[Depends(admin)])

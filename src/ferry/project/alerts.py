@@ -13,34 +13,27 @@ connections that cannot authenticate.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ferry.project.refs import REFERENCE_PATTERN
+from ferry.workflow.spec import seconds
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 
 
-def seconds(value: Any) -> Any:
-    """`90`, `"90s"`, `"15m"`, `"1h"` or `"7d"` as a number of seconds (anything else is left to fail)."""
-    if isinstance(value, str):
-        if value.strip().isdigit():
-            return int(value)
-        match = _DURATION.match(value)
-        if match is None:
-            raise ValueError(f"'{value}' is not a duration: write a number of seconds or e.g. 30s, 15m, 1h, 7d")
-        return int(match[1]) * _UNITS[match[2]]
-    return value
+def _whole_seconds(value: Any) -> Any:
+    """`90`, `"90s"`, `"15m"`, `"1h"` or `"7d"` as whole seconds (the workflows' way of writing durations)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return value
+    return round(seconds(value))
 
 
 Duration = Annotated[
     int,
-    BeforeValidator(seconds),
+    BeforeValidator(_whole_seconds),
     Field(ge=1),
     WithJsonSchema(
         {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\d+\s*[smhd]?$"}]},

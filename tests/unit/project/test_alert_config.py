@@ -112,7 +112,7 @@ def test_wrong_durations_and_kinds_say_what_is_expected(make_project: Make) -> N
     root = make_project(text)
     stored(root, **{"d365-secret": "s", "slack-webhook": "u", "smtp-password": "pw"})
     problems = validate(root, ENV).problems
-    assert "e.g. 30s, 15m, 1h, 7d" in only(problems, "15 minutes").message
+    assert "write seconds (30) or 30s, 5m, 2h, 7d" in only(problems, "15 minutes").message
     kind = only(problems, "auth_failure")
     assert kind.line == line_of(text, "- name: auth")  # the rule whose kind is unknown
 
