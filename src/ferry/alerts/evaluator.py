@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ferry.alerts.channels import Outcome, Sender, deliver
 from ferry.alerts.messages import Notice, NoticeEvent, channel_test_notice
-from ferry.alerts.rules import Context, Finding, judge
+from ferry.alerts.rules import Context, Finding, judge, scope
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store.alerts import Alert
 from ferry.engine.store.sqlite import SqliteStore
@@ -73,10 +73,10 @@ class Alerting:
                 continue
             for finding in findings:
                 await self._move(rule, finding, firing.pop((rule.name, finding.subject), None), ctx.now)
-        names = {rule.name for rule in self.spec.rules}
+        watched = {rule.name: scope(rule, ctx) for rule in self.spec.rules}
         for (rule_name, subject), alert in firing.items():
-            if rule_name not in names or subject not in ctx.subjects:
-                # Its rule or subject left the project: nothing will judge it again.
+            if subject not in watched.get(rule_name, ()):
+                # Its rule, or its subject, left the project (or the rule's scope): nothing will judge it again.
                 await self.store.alerts.resolve(alert.id, message=f"{alert.message} (no longer watched)")
 
     async def _move(self, rule: Rule, finding: Finding, current: Alert | None, now: float) -> None:

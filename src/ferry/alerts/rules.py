@@ -50,10 +50,6 @@ class Context:
     #: When a flow with no history yet was last looked for (a look can cost a walk of an index).
     looked: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def subjects(self) -> set[str]:
-        return {*self.syncs, *self.workflows, *self.breakers}
-
 
 def span(seconds: float) -> str:
     """`15 min`, `2 h`, `1.5 h`, `3 d`, `45 s`: a duration for people."""
@@ -109,7 +105,7 @@ async def error_rate(rule: ErrorRateRule, ctx: Context) -> list[Finding]:
 async def lag(rule: LagRule, ctx: Context) -> list[Finding]:
     oldest = await ctx.store.activity.oldest_pending()
     found = []
-    for name in [rule.sync] if rule.sync else ctx.syncs:
+    for name in sorted(scope(rule, ctx)):
         since = oldest.get(name)
         age = max(0.0, ctx.now - since.timestamp()) if since else 0.0
         message = (
@@ -124,7 +120,7 @@ async def lag(rule: LagRule, ctx: Context) -> list[Finding]:
 async def dlq_size(rule: DeadLetterRule, ctx: Context) -> list[Finding]:
     open_letters = await ctx.store.open_dead_letters()
     found = []
-    for name in [rule.sync] if rule.sync else ctx.syncs:
+    for name in sorted(scope(rule, ctx)):
         n = open_letters.get(name, 0)
         message = f"{name}: {n} record{'s' if n != 1 else ''} in the dead-letter queue"
         if n > rule.threshold:
@@ -139,7 +135,7 @@ MANUAL_PAUSE = "paused by "
 
 async def auth_failure(rule: AuthFailureRule, ctx: Context) -> list[Finding]:
     found = []
-    for name in [rule.connection] if rule.connection else sorted(ctx.breakers):
+    for name in sorted(scope(rule, ctx)):
         breaker = ctx.breakers.get(name)
         reason = breaker.paused_reason if breaker is not None else None
         if reason is not None and reason.startswith(MANUAL_PAUSE):
@@ -157,7 +153,7 @@ async def auth_failure(rule: AuthFailureRule, ctx: Context) -> list[Finding]:
 async def held_runs(rule: HeldRunsRule, ctx: Context) -> list[Finding]:
     held = await ctx.store.activity.held_runs()
     found = []
-    for name in [rule.workflow] if rule.workflow else ctx.workflows:
+    for name in sorted(scope(rule, ctx)):
         h = held.get(name)
         n = h.count if h else 0
         message = f"{name}: {n} run{'s' if n != 1 else ''} held for a person to decide"
@@ -213,6 +209,18 @@ def _judge(rule: AnomalyRule, name: str, current: int, levels: list[int], *, run
     basis = f"median of the same {same} over {len(levels)} past days"
     message = f"{name}: {current} {what} in {_last(rule.window)}, {compared} ({basis})"
     return Finding(name, high or low, message, flow_link(name))
+
+
+def scope(rule: Rule, ctx: Context) -> set[str]:
+    """The subjects the rule watches now: the one it names, or every one of its kind."""
+    if isinstance(rule, ErrorRateRule | AnomalyRule):
+        syncs, workflows = _flows(rule, ctx)
+        return {*syncs, *workflows}
+    if isinstance(rule, LagRule | DeadLetterRule):
+        return {rule.sync} if rule.sync else set(ctx.syncs)
+    if isinstance(rule, HeldRunsRule):
+        return {rule.workflow} if rule.workflow else set(ctx.workflows)
+    return {rule.connection} if rule.connection else set(ctx.breakers)
 
 
 async def judge(rule: Rule, ctx: Context) -> list[Finding]:

@@ -105,3 +105,13 @@ async def test_acknowledging_keeps_who_and_when(store: SqliteStore, clock: Clock
     assert acked is not None and acked.acknowledged_by == "ada"
     assert acked.acknowledged_at is not None and acked.acknowledged_at.timestamp() == NOW + 60
     assert await store.alerts.acknowledge(9999, "ada") is None
+
+
+async def test_an_alert_outside_its_rules_new_scope_is_resolved_quietly(store: SqliteStore, clock: Clock) -> None:
+    rec = Recorder()
+    await settle(store, clock, NOW, "customers", dead=1)
+    await evaluate(alerting(store, [DEAD_LETTERS], rec, syncs=["customers", "products"]))
+    narrowed = {**DEAD_LETTERS, "sync": "products"}
+    await evaluate(alerting(store, [narrowed], rec, syncs=["customers", "products"]))
+    assert await store.alerts.firing() == []
+    assert rec.events == [("firing", "customers")]
