@@ -46,7 +46,7 @@ PAGES: tuple[tuple[str, str, str, str, Role], ...] = (
     ("/dead-letters", "dead_letters.html", "dead-letters", "Dead letters", "viewer"),
     ("/dead-letters/{id:int}", "dead_letter.html", "dead-letters", "Dead letter {id}", "viewer"),
     ("/reviews", "soon.html", "reviews", "Reviews", "viewer"),
-    ("/alerts", "soon.html", "alerts", "Alerts", "viewer"),
+    ("/alerts", "alerts.html", "alerts", "Alerts", "viewer"),
     ("/reconciliation", "reconciliation.html", "reconciliation", "Reconciliation", "viewer"),
     ("/reconciliation/{id:int}", "reconciliation_one.html", "reconciliation", "Reconciliation {id}", "viewer"),
     ("/admin", "admin.html", "admin", "Admin", "admin"),

@@ -293,6 +293,24 @@ document.addEventListener("alpine:init", () => {
     },
   }));
 
+  Alpine.data("alerts", () => live(5000, {
+    list: [], rules: [], channels: [], state: "firing", notice: "",
+    async load() {
+      [this.list, this.rules, this.channels] = await Promise.all([
+        ferry.get(`/api/alerts?state=${this.state}`), ferry.get("/api/alert-rules"), ferry.get("/api/alert-channels"),
+      ]);
+    },
+    async ack(a) {
+      try { await ferry.post(`/api/alerts/${a.id}/acknowledge`); this.notice = `Acknowledged ${a.rule}.`; await this.load(); } catch (e) { this.error = e.message; }
+    },
+    async test(c) {
+      try {
+        const r = await ferry.post(ferry.apiPath("/api/alert-channels", c.name, "test"));
+        if (r.delivered) { this.notice = `A test message reached ${c.name}.`; this.error = ""; } else this.error = `The test did not reach ${c.name}: ${r.error}`;
+      } catch (e) { this.error = e.message; }
+    },
+  }));
+
   Alpine.data("reconciliations", () => live(5000, {
     syncs: [], latest: {}, recent: [],
     async load() {
