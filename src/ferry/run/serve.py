@@ -53,7 +53,10 @@ class Runner:
             workflows=assembly.workflows,
         )
         self.app = control_app(
-            assembly.store, breakers=self.engine.breakers, extra_routes=self.engine.receiver.routes()
+            assembly.store,
+            breakers=self.engine.breakers,
+            extra_routes=self.engine.receiver.routes(),
+            specs=self.engine.syncs,
         )
         self.server: uvicorn.Server | None = None
         self.subscriptions: dict[str, str] = {}
