@@ -10,7 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from ferry.api.letters import who
-from ferry.engine.comparison import Comparison, DecisionError, compare, decide, writes
+from ferry.engine.comparison import Choice, Comparison, DecisionError, compare
+from ferry.engine.comparison import resolve as settle
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import other
 from ferry.engine.store.reviews import Review, ReviewDesk, ReviewState
@@ -164,25 +165,22 @@ def review_routes(store: SqliteStore, syncs: Mapping[str, SyncSpec]) -> APIRoute
         held = await found(review_id)
         if held.state != "open":
             raise HTTPException(409, f"Review {review_id} is already {held.state} (by {held.decided_by}).")
-        spec = spec_of(syncs, held)
-        comparison = compare(spec, held)
-        choices = {k: v if isinstance(v, str) else {"value": v.value} for k, v in body.choices.items()}
+        choices: dict[str, Choice] = {
+            k: v if isinstance(v, str) else {"value": v.value} for k, v in body.choices.items()
+        }
         try:
-            chosen = decide(comparison, choices, body.take)
+            done = await settle(desk, spec_of(syncs, held), held, choices, body.take, by=who(request))
         except DecisionError as exc:
             raise HTTPException(422, str(exc)) from None
-        by = who(request)
-        queued, notes = writes(spec, held, comparison, chosen, by=by)
-        decision = {"choices": choices, "take": body.take, "values": chosen}
-        if not await desk.resolve(review_id, by=by, decision=decision, writes=queued):
+        if not done.decided:
             raise HTTPException(409, f"Review {review_id} was decided meanwhile.")
         return ResolveOut(
-            review=review_out(await found(review_id), comparison),
+            review=review_out(await found(review_id), done.comparison),
             writes=[
                 WriteOut(side=other(e.side), source=e.side, record_id=e.record_id, fields=edit.changes)
-                for e, edit in queued
+                for e, edit in done.writes
             ],
-            notes=notes,
+            notes=done.notes,
         )
 
     @router.post("/{review_id}/dismiss", response_model=ReviewSummary)

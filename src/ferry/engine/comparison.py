@@ -22,7 +22,7 @@ from ferry.engine.edits import Edit, get_path, leaves
 from ferry.engine.fingerprint import normalise
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import NewEvent, Side, other
-from ferry.engine.store.reviews import Review
+from ferry.engine.store.reviews import Review, ReviewDesk
 
 Choice = Literal["left", "right"] | dict[str, Any]
 
@@ -76,12 +76,13 @@ def compare(spec: SyncSpec, review: Review) -> Comparison:
         payload = mapping.apply(dict(source), context=context, creating=False)
     except FerryError as exc:
         payload, error = {}, exc.message
-    names = set(leaves(payload)) | {f for f in mapping.fields_written if "@" not in f and "[" not in f}
+    # The fields the mapping writes for this record: one it leaves out (create-only, omitted when null)
+    # is not written by a sync either, so the other side's value there is no conflict.
+    mapped_fields = leaves(payload)
+    names = mapped_fields.keys() if error is None else {f for f in mapping.fields_written if "[" not in f}
     rows = []
     for name in sorted(n for n in names if "@" not in n):
-        theirs, held_value = get_path(payload, name), get_path(held, name)
-        if theirs is None and held_value is None and name not in leaves(payload):
-            continue  # a field the mapping leaves out for this record, and the other side does not hold
+        theirs, held_value = mapped_fields.get(name), get_path(held, name)
         left, right = (theirs, held_value) if mapped == "left" else (held_value, theirs)
         rows.append(FieldRow(name, left, right, normalise(left) != normalise(right)))
     return Comparison(shape, mapped, mapping.name, tuple(rows), error)
@@ -140,3 +141,32 @@ def writes(
             edit = Edit(by=by, source_values=dict(chosen), review=review.id, changes=changes)
         found.append((NewEvent(spec.name, origin, record_id, source="review"), edit))
     return found, notes
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    comparison: Comparison
+    chosen: dict[str, Any]
+    writes: list[tuple[NewEvent, Edit]]
+    notes: list[str]
+    #: False when the review was decided by someone else first (nothing was queued).
+    decided: bool
+
+
+async def resolve(
+    desk: ReviewDesk,
+    spec: SyncSpec,
+    review: Review,
+    choices: Mapping[str, Choice],
+    take: Side | None = None,
+    *,
+    by: str,
+) -> Resolution:
+    """Decide an open review: queue the writes of the chosen values and close it (DecisionError if the
+    choices do not decide every field that differs)."""
+    comparison = compare(spec, review)
+    chosen = decide(comparison, choices, take)
+    queued, notes = writes(spec, review, comparison, chosen, by=by)
+    decision = {"choices": dict(choices), "take": take, "values": chosen}
+    decided = await desk.resolve(review.id, by=by, decision=decision, writes=queued)
+    return Resolution(comparison, chosen, queued, notes, decided)

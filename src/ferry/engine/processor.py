@@ -373,7 +373,10 @@ class Processor:
             await self.store.finish(claim, link=None, audit=[audit])
             log.debug("%s: %s record %s skipped: %s", spec.name, origin, source.id, reason)
             return "skipped"
-        payload = await self._map(spec, origin, source, context, creating=target is None)
+        try:
+            payload = await self._map(spec, origin, source, context, creating=target is None)
+        except ValidationError as exc:
+            payload = _completed_by(exc, edit)
         if edit is not None and edit.target_values:
             payload = with_values(payload, edit.target_values)
         written = fingerprint(payload)
@@ -656,6 +659,15 @@ def _edited(claim: Claim, edit: Edit | None, entity: str) -> Record | None:
         return None
     latest = claim.latest
     return Record(entity, claim.record_id, dict(edit.record), latest.version, latest.occurred_at)
+
+
+def _completed_by(error: ValidationError, edit: Edit | None) -> dict[str, Any]:
+    """What the mapping could map, when a person's overrides give every field it could not; else re-raise."""
+    mapped = error.context.get("mapped")
+    given = edit.target_values if edit is not None else {}
+    if not isinstance(mapped, dict) or not error.field_errors or set(error.field_errors) - set(given):
+        raise error
+    return mapped
 
 
 def _edit_entry(sync: str, side: Side, record_id: str, action: str, edit: Edit) -> AuditEntry:

@@ -1,0 +1,97 @@
+"""Fixing dead letters through the control API, as the console does: a record refused for a bad value is
+replayed with its payload edited (or a target value overridden) and arrives with the fix, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import Harness, Systems, eventually, live, quiet
+
+
+async def refused_account(h: Harness, name: str) -> str:
+    """An account TIMS cannot take: its country has no ISO code."""
+    made = await h.d365.post(
+        "accounts",
+        json={
+            "name": name,
+            "customertypecode": 3,
+            "address1_line1": "7 Lost Lane",
+            "address1_city": "Springfield",
+            "address1_country": "Atlantis",
+        },
+        headers={"Prefer": "return=representation"},
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["accountid"])
+
+
+async def letter_of(api: httpx.AsyncClient, account_id: str) -> dict[str, Any]:
+    async def found() -> dict[str, Any] | None:
+        letters = (await api.get("/api/dead-letters")).json()
+        return next((d for d in letters if d["record_id"] == account_id), None)
+
+    return await eventually(found, within=60)
+
+
+async def customer_of(h: Harness, account_id: str) -> dict[str, Any]:
+    async def arrived() -> dict[str, Any] | None:
+        found = (await h.tims.get("customers", params={"ExternalID": account_id})).json()["data"]
+        return found[0] if found else None
+
+    return await eventually(arrived, within=60)
+
+
+async def test_a_refused_record_replayed_with_an_edited_payload_arrives_with_the_fix(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with live(tmp_path / "p", systems) as h:
+        assert h.runner is not None
+        await quiet(h)
+        async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=30) as api:
+            first = await refused_account(h, "Nowhere Gas Supply")
+            second = await refused_account(h, "Nowhere Water Works")
+            letter, other = await letter_of(api, first), await letter_of(api, second)
+
+            [group] = (await api.get("/api/dead-letters/groups", params={"sync": "customers"})).json()
+            assert group["count"] == 2 and sorted(group["letter_ids"]) == sorted([letter["id"], other["id"]])
+            assert "Country" in group["cause"] and first not in group["cause"]
+
+            shown = (await api.get(f"/api/dead-letters/{letter['id']}")).json()
+            assert shown["payload"]["address1_country"] == "Atlantis"  # the record as ferry read it
+            refused = await api.post(
+                f"/api/dead-letters/{letter['id']}/replay", json={"payload": ["not", "a", "record"]}
+            )
+            assert refused.status_code == 422 and "JSON object" in refused.text
+            unknown = await api.post(f"/api/dead-letters/{letter['id']}/replay", json={"overrides": {"Kountry": "AU"}})
+            assert unknown.status_code == 422
+            assert "Kountry" in unknown.json()["detail"] and "BillingAddress.Country" in unknown.json()["detail"]
+
+            edited = {**shown["payload"], "address1_country": "Australia"}
+            replayed = await api.post(f"/api/dead-letters/{letter['id']}/replay", json={"payload": edited})
+            assert replayed.status_code == 200, replayed.text
+            assert replayed.json()["state"] == "replayed"
+            customer = await customer_of(h, first)
+            assert customer["BillingAddress"]["Country"] == "AU"
+
+            # The second is fixed on the target's side: the value the mapping could not give, given.
+            overridden = await api.post(
+                f"/api/dead-letters/{other['id']}/replay", json={"overrides": {"BillingAddress.Country": "NZ"}}
+            )
+            assert overridden.status_code == 200, overridden.text
+            assert (await customer_of(h, second))["BillingAddress"]["Country"] == "NZ"
+            again = await api.post(f"/api/dead-letters/{other['id']}/replay")
+            assert again.status_code == 409
+
+            # Once: Dynamics still holds its value, and the audit says who changed what.
+            account = (await h.d365.get(f"accounts({first})", params={"$select": "address1_country"})).json()
+            assert account["address1_country"] == "Atlantis"
+            history = (await api.get(f"/api/records/customers/left/{first}")).json()
+            created = next(a for a in history["audit"] if a["action"] == "created")
+            edit = created["detail"]["edit"]
+            assert edit["by"] == "anonymous" and edit["dead_letter"] == letter["id"]
+            assert edit["changes"] == {"address1_country": {"before": "Atlantis", "after": "Australia"}}
+            assert any(a["action"] == "dead-letter-replayed" for a in history["audit"])
+            assert (await api.get("/api/dead-letters")).json() == []
