@@ -3,12 +3,13 @@ replayed with its payload edited (or a target value overridden) and arrives with
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Harness, Systems, eventually, live, quiet
+from tests.e2e.conftest import Harness, Systems, eventually, ferry_beside, live, quiet
 
 
 async def refused_account(h: Harness, name: str) -> str:
@@ -47,7 +48,8 @@ async def customer_of(h: Harness, account_id: str) -> dict[str, Any]:
 async def test_a_refused_record_replayed_with_an_edited_payload_arrives_with_the_fix(
     tmp_path: Path, systems: Systems
 ) -> None:
-    async with live(tmp_path / "p", systems) as h:
+    root = tmp_path / "p"
+    async with live(root, systems) as h:
         assert h.runner is not None
         await quiet(h)
         async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=30) as api:
@@ -58,6 +60,9 @@ async def test_a_refused_record_replayed_with_an_edited_payload_arrives_with_the
             [group] = (await api.get("/api/dead-letters/groups", params={"sync": "customers"})).json()
             assert group["count"] == 2 and sorted(group["letter_ids"]) == sorted([letter["id"], other["id"]])
             assert "Country" in group["cause"] and first not in group["cause"]
+            listed = await ferry_beside("dlq", "groups", str(root), "--json")
+            assert listed.returncode == 0, listed.stderr
+            assert [(g["count"], g["cause"]) for g in json.loads(listed.stdout)] == [(2, group["cause"])]
 
             shown = (await api.get(f"/api/dead-letters/{letter['id']}")).json()
             assert shown["payload"]["address1_country"] == "Atlantis"  # the record as ferry read it

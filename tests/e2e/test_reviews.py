@@ -28,6 +28,14 @@ async def conflicting_pair(h: Harness) -> tuple[str, int]:
     return account_id, customer_id
 
 
+async def settled(h: Harness) -> None:
+    """Let the running engine carry out what a decision queued."""
+    h.engine.wake()
+    await asyncio.sleep(0.6)  # the workers look for new work at least twice a second
+    async with asyncio.timeout(60):
+        await h.engine.drain()
+
+
 async def both(h: Harness, account_id: str, customer_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     account = (await h.d365.get(f"accounts({account_id})", params={"$select": "name,creditlimit"})).json()
     customer = (await h.tims.get(f"customers/{customer_id}")).json()
@@ -61,10 +69,7 @@ async def test_a_review_resolved_per_field_leaves_both_systems_with_the_chosen_v
             twice = await api.post(f"/api/reviews/{listed['id']}/resolve", json={"choices": choices})
             assert twice.status_code == 409
 
-            h.engine.wake()
-            await asyncio.sleep(0.6)
-            async with asyncio.timeout(60):
-                await h.engine.drain()
+            await settled(h)
             account, customer = await both(h, account_id, customer_id)
             assert (account["name"], float(account["creditlimit"])) == ("Agreed Name Ltd", 5000.0)
             assert (customer["CompanyName"], float(customer["CreditLimit"])) == ("Agreed Name Ltd", 5000.0)
@@ -102,10 +107,7 @@ async def test_ferry_reviews_resolves_from_the_command_line(tmp_path: Path, syst
             "CreditLimit=7500",
         )
         assert resolved.returncode == 0, resolved.stdout + resolved.stderr
-        h.engine.wake()
-        await asyncio.sleep(0.6)
-        async with asyncio.timeout(60):
-            await h.engine.drain()
+        await settled(h)
         account, customer = await both(h, account_id, customer_id)
         assert (account["name"], float(account["creditlimit"])) == ("Name From TIMS", 7500.0)
         assert (customer["CompanyName"], float(customer["CreditLimit"])) == ("Name From TIMS", 7500.0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import getpass
 import json
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -19,7 +21,8 @@ from ferry.cli.logs import configure
 from ferry.core.errors import ConfigError
 from ferry.engine.intake import Poller
 from ferry.engine.runtime import Engine
-from ferry.engine.store import NewEvent, SqliteStore
+from ferry.engine.store import SqliteStore
+from ferry.engine.store.dead_letters import CauseGroup, DeadLetterFixes
 from ferry.project import Project
 from ferry.run import assemble
 from ferry.run.assemble import state_path
@@ -216,6 +219,35 @@ def dlq_list(
     console.print(table)
 
 
+@dlq_app.command("groups")
+def dlq_groups(
+    project_dir: ProjectDir = Path("."),
+    sync_name: Annotated[str | None, typer.Option("--sync")] = None,
+    as_json: Json = False,
+) -> None:
+    """The open dead letters grouped by cause (the error without its record's ids and values)."""
+
+    async def main() -> list[CauseGroup]:
+        _, store = await _viewer(project_dir)
+        try:
+            return await DeadLetterFixes(store).groups(sync=sync_name)
+        finally:
+            await store.close()
+
+    groups = _run(main())
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(g) for g in groups], indent=2, default=str))
+        return
+    if not groups:
+        console.print("No failed records.")
+        return
+    table = Table("sync", "count", "cause", "letters", "last")
+    for g in groups:
+        shown = " ".join(map(str, g.letter_ids[:8])) + (" ..." if g.count > 8 else "")
+        table.add_row(g.sync, str(g.count), f"{g.error_class}: {g.cause}", shown, g.last_at.isoformat()[:19])
+    console.print(table)
+
+
 @dlq_app.command("show")
 def dlq_show(letter_id: int, project_dir: ProjectDir = Path("."), as_json: Json = False) -> None:
     """Show one dead letter with its payload and the error from the system."""
@@ -256,11 +288,8 @@ def dlq_replay(
                 if replay_all
                 else [d for i in letter_ids or [] if (d := await store.dead_letter_by_id(i)) is not None]
             )
-            done = 0
-            for d in letters:
-                event = NewEvent(d.sync, d.side, d.record_id, source="replay")
-                done += await store.resolve_dead_letter(d.id, state="replayed", reason=None, replay=event)
-            return done
+            fixes, by = DeadLetterFixes(store), getpass.getuser()
+            return sum([await fixes.replay(d.id, by=by) == "replayed" for d in letters])
         finally:
             await store.close()
 
@@ -278,7 +307,7 @@ def dlq_drop(
     async def main() -> bool:
         _, store = await _viewer(project_dir)
         try:
-            return await store.resolve_dead_letter(letter_id, state="dropped", reason=reason)
+            return await DeadLetterFixes(store).drop(letter_id, by=getpass.getuser(), reason=reason) == "dropped"
         finally:
             await store.close()
 
