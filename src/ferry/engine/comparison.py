@@ -72,10 +72,13 @@ def compare(spec: SyncSpec, review: Review) -> Comparison:
         "target_id": review.right_id if mapped == "left" else review.left_id,
     }
     error = None
-    try:
-        payload = mapping.apply(dict(source), context=context, creating=False)
-    except FerryError as exc:
-        payload, error = {}, exc.message
+    if review.mapped is not None and review.mapped.get("side") == mapped:
+        payload = dict(review.mapped.get("payload") or {})  # as the engine mapped it, twins and all
+    else:
+        try:
+            payload = mapping.apply(dict(source), context=context, creating=False)
+        except FerryError as exc:
+            payload, error = {}, exc.message
     # The fields the mapping writes for this record: one it leaves out (create-only, omitted when null)
     # is not written by a sync either, so the other side's value there is no conflict.
     mapped_fields = leaves(payload)

@@ -39,6 +39,7 @@ from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import AuditEntry, Claim, Link, NewEvent, Side, other
 from ferry.engine.store.edits import edits_of
+from ferry.engine.store.reviews import ReviewDesk
 from ferry.engine.store.sqlite import SqliteStore
 from ferry.engine.twins import DependencyMissing, Twins
 from ferry.mapping.library.twin import TWINS
@@ -335,7 +336,7 @@ class Processor:
         if not decided and link is not None and target is not None and _changed_since_sync(link, target_side, target):
             decision = self._resolve_conflict(spec, origin, source, target)
             if decision == "review":
-                await self.store.hold_for_review(
+                review = await self.store.hold_for_review(
                     claim,
                     left=(source if origin == "left" else target).data,
                     right=(target if origin == "left" else source).data,
@@ -343,6 +344,7 @@ class Processor:
                     pair=(source.id, target.id) if origin == "left" else (target.id, source.id),
                     audit=[AuditEntry(spec.name, origin, source.id, "held-for-review", {}, target.id)],
                 )
+                await self._note_mapped(spec, review, origin, source, target)
                 return "review"
             if decision == "target":
                 _note_seen(link, origin, source)
@@ -465,6 +467,18 @@ class Processor:
         if missing := twins.missing():
             raise DependencyMissing(missing, spec.side(other(origin)).connection)
         return mapping.apply(data, context=context, creating=creating)
+
+    async def _note_mapped(self, spec: SyncSpec, review: int, origin: Side, source: Record, target: Record) -> None:
+        """Keep one side of a held conflict mapped as a write would map it, to compare it with the other."""
+        side: Side = "left" if "left" in spec.maps else "right"
+        record, twin = (source, target) if side == origin else (target, source)
+        context = {"sync": spec.name, "source_side": side, "source_id": record.id, "target_id": twin.id}
+        try:
+            payload = await self._map(spec, side, record, context, creating=False)
+        except (FerryError, _Failed) as exc:  # the review compares without it (and says why it cannot map)
+            log.debug("%s: review %d compared without the engine's mapping: %s", spec.name, review, exc)
+            return
+        await ReviewDesk(self.store).note_mapped(review, side, payload)
 
     async def _skips(self, spec: SyncSpec, origin: Side, source: Record, context: dict[str, Any]) -> str | None:
         """Why the mapping's `skip_when` skips the record, or None; the twins it names are resolved first

@@ -95,6 +95,10 @@ async def test_a_review_decided_per_field_writes_both_sides_and_settles(store: S
     assert await rig.notify("left", left_id) == ["review"]
     desk = ReviewDesk(store)
     [review] = await desk.list()
+    assert review.mapped == {  # the left record as the engine maps it, to compare with the right
+        "side": "left",
+        "payload": {"CompanyName": "Left Name", "Email": "left@acme.test", "ExternalID": left_id},
+    }
 
     comparison = compare(rig.spec, review)
     assert (comparison.shape, comparison.mapped, comparison.differing) == ("right", "left", ["CompanyName", "Email"])

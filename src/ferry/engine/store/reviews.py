@@ -21,7 +21,7 @@ from ferry.engine.store.sqlite import SqliteStore, _audit, _blob, _dt, _unblob
 ReviewState = Literal["open", "resolved", "dismissed"]
 _COLUMNS = (
     "id, sync, side, record_id, reason, left_data, right_data, left_id, right_id, created_at, state, decided_at,"
-    " decided_by, decision"
+    " decided_by, decision, mapped"
 )
 
 
@@ -45,6 +45,8 @@ class Review:
     decided_by: str | None = None
     #: What was decided: the choices and values, or the reason for dismissing it.
     decision: dict[str, Any] | None = None
+    #: {"side": ..., "payload": ...}: that side's record as the engine mapped it when holding the review.
+    mapped: dict[str, Any] | None = None
 
 
 def _review(r: Sequence[Any]) -> Review:
@@ -63,6 +65,7 @@ def _review(r: Sequence[Any]) -> Review:
         _dt(r[11]),
         r[12],
         _unblob(r[13]),
+        _unblob(r[14]),
     )
 
 
@@ -93,6 +96,11 @@ class ReviewDesk:
             return _review(row) if row else None
 
         return await self._store._run(work)
+
+    async def note_mapped(self, review_id: int, side: Side, payload: dict[str, Any]) -> None:
+        """Keep `side`'s record as the engine mapped it (twins resolved), for the comparison."""
+        mapped = _blob({"side": side, "payload": payload})
+        await self._store._run(lambda c: c.execute("UPDATE reviews SET mapped=? WHERE id=?", (mapped, review_id)))
 
     async def resolve(
         self, review_id: int, *, by: str, decision: dict[str, Any], writes: Sequence[tuple[NewEvent, Edit]]
