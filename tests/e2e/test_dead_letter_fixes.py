@@ -90,6 +90,18 @@ async def test_a_refused_record_replayed_with_an_edited_payload_arrives_with_the
             again = await api.post(f"/api/dead-letters/{other['id']}/replay")
             assert again.status_code == 409
 
+            # ...or from the command line.
+            third = await refused_account(h, "Nowhere Sand Co")
+            typed = await letter_of(api, third)
+            wrong = await ferry_beside("dlq", "replay", str(typed["id"]), "-p", str(root), "--set", "Kountry=NZ")
+            assert wrong.returncode == 2 and "Kountry" in wrong.stderr
+            fixed = await ferry_beside(
+                "dlq", "replay", str(typed["id"]), "-p", str(root), "--set", "BillingAddress.Country=GB"
+            )
+            assert fixed.returncode == 0 and "1 record(s) queued again" in fixed.stdout, fixed.stderr
+            h.engine.wake()
+            assert (await customer_of(h, third))["BillingAddress"]["Country"] == "GB"
+
             # Once: Dynamics still holds its value, and the audit says who changed what.
             account = (await h.d365.get(f"accounts({first})", params={"$select": "address1_country"})).json()
             assert account["address1_country"] == "Atlantis"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ferry.api.models import DeadLetterOut, DropRequest
-from ferry.engine.edits import ANONYMOUS, Edit, field_changes, unknown_fields
+from ferry.engine.edits import ANONYMOUS, EditError, replay_edit
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import DeadLetter
 from ferry.engine.store.dead_letters import GROUP_IDS, DeadLetterFixes, Outcome
@@ -114,31 +114,6 @@ async def find_letter(store: SqliteStore, letter_id: int) -> DeadLetter:
     return letter
 
 
-def replay_edit(letter: DeadLetter, body: ReplayRequest, syncs: Mapping[str, SyncSpec], by: str) -> Edit | None:
-    """The edit a replay request asks for, checked against the sync's mapping (422 saying what is wrong)."""
-    if not body.payload and not body.overrides:
-        return None
-    overrides = body.overrides or {}
-    if overrides:
-        spec = syncs.get(letter.sync)
-        mapping = spec.maps.get(letter.side) if spec is not None else None
-        if mapping is None:
-            raise HTTPException(
-                422,
-                f"Overrides need the mapping of sync '{letter.sync}' from its {letter.side} side, and the project"
-                " ferry runs has none; replay with an edited payload instead.",
-            )
-        known = mapping.fields_written
-        if unknown := unknown_fields(overrides, known):
-            raise HTTPException(
-                422,
-                f"Mapping '{mapping.name}' writes no field {', '.join(unknown)}; the fields it writes are: "
-                f"{', '.join(sorted(known))}.",
-            )
-    changes = field_changes(letter.payload, body.payload) if body.payload is not None else {}
-    return Edit(by=by, record=body.payload, target_values=dict(overrides), letter=letter.id, changes=changes)
-
-
 def dead_letter_routes(store: SqliteStore, syncs: Mapping[str, SyncSpec]) -> APIRouter:
     router = APIRouter(prefix="/api/dead-letters", tags=["dead letters"])
     fixes = DeadLetterFixes(store)
@@ -178,7 +153,14 @@ def dead_letter_routes(store: SqliteStore, syncs: Mapping[str, SyncSpec]) -> API
         """Queue the record again; with `payload` and/or `overrides`, settled once with that fix."""
         letter = await find_letter(store, letter_id)
         by = who(request)
-        edit = replay_edit(letter, body, syncs, by) if body is not None else None
+        try:
+            edit = (
+                replay_edit(letter, syncs.get(letter.sync), by=by, payload=body.payload, overrides=body.overrides)
+                if body is not None
+                else None
+            )
+        except EditError as exc:
+            raise HTTPException(422, str(exc)) from None
         if await fixes.replay(letter_id, by=by, edit=edit) != "replayed":
             raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
         return letter_out(await find_letter(store, letter_id), payload=False)

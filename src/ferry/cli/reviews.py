@@ -11,24 +11,23 @@ import typer
 from rich.table import Table
 
 from ferry.api.reviews import review_out, summary
+from ferry.cli.edits import parse_sets, project_spec
 from ferry.cli.run import Json, ProjectDir, _run, _viewer, console
-from ferry.core import jsoncodec
 from ferry.core.errors import ConfigError
 from ferry.engine.comparison import Choice, DecisionError, compare, resolve
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.reviews import Review, ReviewDesk
 from ferry.project import Project
-from ferry.run.assemble import sync_spec
 
 reviews_app = typer.Typer(help="Conflicts held for a person (policy: review): compare both sides, then decide.")
 ProjectOption = Annotated[Path, typer.Option("--project", "-p", help="The project directory.")]
 
 
 def _spec(project: Project, review: Review) -> SyncSpec:
-    sync = next((s for s in project.syncs if s.name == review.sync), None)
-    if sync is None:
+    spec = project_spec(project, review.sync)
+    if spec is None or not spec.maps:
         raise ConfigError(f"Review {review.id} is of sync '{review.sync}', which {project.root} no longer has.")
-    return sync_spec(project, sync)
+    return spec
 
 
 async def _review(desk: ReviewDesk, review_id: int, project_dir: Path) -> Review:
@@ -116,12 +115,7 @@ def reviews_resolve(
     """Write the chosen values to the side(s) that differ (the running ferry carries it out), and close it."""
     if take not in (None, "left", "right"):
         raise ConfigError(f"--take must be left or right, not '{take}'.")
-    choices: dict[str, Choice] = {}
-    for item in values or []:
-        field, sep, text = item.partition("=")
-        if not sep or not field:
-            raise ConfigError(f"--set wants FIELD=VALUE, not '{item}'.")
-        choices[field.strip()] = {"value": _value(text)}
+    choices: dict[str, Choice] = {field: {"value": value} for field, value in parse_sets(values).items()}
     side: Literal["left", "right"] | None = take  # type: ignore[assignment]
 
     async def main() -> list[str]:
@@ -168,13 +162,6 @@ def reviews_dismiss(
     if not _run(main()):
         raise ConfigError(f"Review {review_id} is not open (already decided, or unknown).")
     console.print(f"Dismissed review {review_id}.")
-
-
-def _value(text: str) -> Any:
-    try:
-        return jsoncodec.loads(text)  # numbers with a point are Decimals: money stays exact
-    except ValueError:
-        return text
 
 
 def _show(value: Any) -> str:

@@ -17,8 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ferry.cli.edits import parse_sets, project_spec, read_record
 from ferry.cli.logs import configure
 from ferry.core.errors import ConfigError
+from ferry.engine.edits import EditError, replay_edit
 from ferry.engine.intake import Poller
 from ferry.engine.runtime import Engine
 from ferry.engine.store import SqliteStore
@@ -275,13 +277,23 @@ def dlq_replay(
     letter_ids: Annotated[list[int] | None, typer.Argument()] = None,
     project_dir: Annotated[Path, typer.Option("--project", "-p")] = Path("."),
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every open dead letter.")] = False,
+    payload: Annotated[
+        Path | None, typer.Option(help="JSON file (or -) with the record, edited, to use once instead of reading it.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="TARGET_FIELD=VALUE laid over the mapped record, once.")
+    ] = None,
 ) -> None:
     """Queue dead letters again (after fixing their cause); the running engine picks them up."""
     if not letter_ids and not replay_all:
         raise ConfigError("Name the dead letters to replay, or pass --all.")
+    edited = read_record(payload) if payload is not None else None
+    values = parse_sets(overrides)
+    if (edited is not None or values) and (replay_all or len(letter_ids or []) != 1):
+        raise ConfigError("--payload and --set fix one dead letter: name exactly one.")
 
     async def main() -> int:
-        _, store = await _viewer(project_dir)
+        project, store = await _viewer(project_dir)
         try:
             letters = (
                 await store.dead_letters()
@@ -289,7 +301,15 @@ def dlq_replay(
                 else [d for i in letter_ids or [] if (d := await store.dead_letter_by_id(i)) is not None]
             )
             fixes, by = DeadLetterFixes(store), getpass.getuser()
-            return sum([await fixes.replay(d.id, by=by) == "replayed" for d in letters])
+            done = 0
+            for d in letters:
+                try:
+                    spec = project_spec(project, d.sync) if values else None
+                    edit = replay_edit(d, spec, by=by, payload=edited, overrides=values)
+                except EditError as exc:
+                    raise ConfigError(str(exc)) from None
+                done += await fixes.replay(d.id, by=by, edit=edit) == "replayed"
+            return done
         finally:
             await store.close()
 

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from ferry.engine.fingerprint import normalise
+from ferry.engine.spec import SyncSpec
+from ferry.engine.store.base import DeadLetter
 from ferry.mapping.paths import PathError, join_path, split_path
 
 ANONYMOUS = "anonymous"
+
+
+class EditError(ValueError):
+    """An edit that cannot be applied as given; the message says what to change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +148,32 @@ def unknown_fields(values: Mapping[str, Any], known: frozenset[str]) -> list[str
         if not prefixes & known and not any(k.startswith(f"{name}.") for k in known):
             unknown.append(name)
     return unknown
+
+
+def replay_edit(
+    letter: DeadLetter,
+    spec: SyncSpec | None,
+    *,
+    by: str,
+    payload: dict[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Edit | None:
+    """The edit for replaying `letter` with an edited record and/or target overrides (None for neither),
+    the overrides checked against the fields the sync's mapping writes."""
+    if not payload and not overrides:
+        return None
+    if overrides:
+        mapping = spec.maps.get(letter.side) if spec is not None else None
+        if mapping is None:
+            raise EditError(
+                f"Overrides need the mapping of sync '{letter.sync}' from its {letter.side} side, and the project"
+                " ferry runs has none; replay with an edited payload instead."
+            )
+        known = mapping.fields_written
+        if unknown := unknown_fields(overrides, known):
+            raise EditError(
+                f"Mapping '{mapping.name}' writes no field {', '.join(unknown)}; the fields it writes are: "
+                f"{', '.join(sorted(known))}."
+            )
+    changes = field_changes(letter.payload, payload) if payload is not None else {}
+    return Edit(by=by, record=payload, target_values=dict(overrides or {}), letter=letter.id, changes=changes)
