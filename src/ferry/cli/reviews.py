@@ -54,7 +54,11 @@ def reviews_list(
             found = await ReviewDesk(store).list(sync=sync_name, state=state)  # type: ignore[arg-type]
         finally:
             await store.close()
-        return [summary(r, compare(_spec(project, r), r)).model_dump(mode="json") for r in found]
+        specs = {r.sync: project_spec(project, r.sync) for r in found}
+        return [
+            summary(r, compare(spec, r) if (spec := specs[r.sync]) and spec.maps else None).model_dump(mode="json")
+            for r in found
+        ]
 
     rows = _run(main())
     if as_json:

@@ -6,7 +6,9 @@ This is DESIGN.md's "life of a change" as code. Invariants it keeps:
 - the target is written only with the fields that differ, so an edit settles in one round trip;
 - records are linked before anything is created (cross-reference, link field, match rules), and a
   create carries an idempotency key, so a crash between "wrote" and "remembered" never duplicates;
-- the link, the audit entry and the events' completion are saved in one transaction.
+- the link, the audit entry and the events' completion are saved in one transaction;
+- a person's fix (an edited record, values over the mapped output, a review's decision) applies to the
+  settle of the one event that carries it (`engine/edits.py`), and is audited with who made it.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ from ferry.engine.store.sqlite import _DLQ_COLUMNS, SqliteStore, _audit, _dead
 
 #: How many letter ids a group lists (the count says how many there are).
 GROUP_IDS = 100
+_LIGHT_COLUMNS = (
+    "SELECT id, sync, side, record_id, error_class, error, attempts, created_at, state, reason"
+    " FROM dead_letters WHERE state='open'"
+)
 Outcome = Literal["replayed", "dropped", "already replayed", "already dropped", "not found"]
 
 
@@ -66,15 +70,25 @@ class DeadLetterFixes:
         self._store = store
 
     async def groups(self, *, sync: str | None = None) -> list[CauseGroup]:
-        return group(await self._store.dead_letters(sync=sync))
+        return group(await self._open(sync))
 
     async def in_group(self, sync: str, text: str, error_class: str | None = None) -> list[DeadLetter]:
         """The open letters of `sync` whose cause is `text` (and whose class is `error_class`, if given)."""
         return [
             letter
-            for letter in await self._store.dead_letters(sync=sync)
+            for letter in await self._open(sync)
             if cause(letter.error, letter.record_id) == text and error_class in (None, letter.error_class)
         ]
+
+    async def _open(self, sync: str | None) -> list[DeadLetter]:
+        """Open letters without their payloads (grouping reads only the errors; there may be many)."""
+
+        def work(c: sqlite3.Connection) -> list[DeadLetter]:
+            sql, args = _LIGHT_COLUMNS, [] if sync is None else [sync]
+            rows = c.execute(sql + (" AND sync=?" if sync is not None else "") + " ORDER BY id", args)
+            return [_dead((*r[:6], None, *r[6:])) for r in rows]
+
+        return await self._store._run(work)
 
     async def replay(self, letter_id: int, *, by: str, edit: Edit | None = None) -> Outcome:
         """Queue the letter's record again, carrying `edit` (or the edit the failed event carried)."""
