@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ferry.api.models import DeadLetterOut, DropRequest
+from ferry.engine.causes import cause
 from ferry.engine.edits import ANONYMOUS, EditError, replay_edit
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import DeadLetter
@@ -104,6 +105,7 @@ def letter_out(d: DeadLetter, *, payload: bool) -> DeadLetterOut:
         state=d.state,
         reason=d.reason,
         payload=d.payload if payload else None,
+        cause=cause(d.error, d.record_id),
     )
 
 

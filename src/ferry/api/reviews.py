@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ferry.api.letters import who
 from ferry.engine.comparison import Choice, Comparison, DecisionError, compare
@@ -63,6 +63,16 @@ class ResolveRequest(BaseModel):
         default_factory=dict, description='Field -> "left", "right" or {"value": ...}.'
     )
     take: SideName | None = Field(None, description="The side whose values every differing field not chosen takes.")
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _each_a_choice(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError('choices must be an object of field -> "left", "right" or {"value": ...}')
+        for name, choice in value.items():
+            if choice not in ("left", "right") and not (isinstance(choice, dict) and set(choice) == {"value"}):
+                raise ValueError(f'the choice for {name} must be "left", "right" or {{"value": ...}}, not {choice!r}')
+        return value
 
 
 class DismissRequest(BaseModel):

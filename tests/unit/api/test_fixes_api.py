@@ -57,6 +57,9 @@ async def test_groups_name_the_cause_once_for_letters_that_failed_alike(store: S
     ]
     assert groups[0]["error_class"] == "ValidationError" and groups[0]["first_at"] <= groups[0]["last_at"]
     assert none == []
+    async with client(store) as api:
+        shown = (await api.get(f"/api/dead-letters/{a}")).json()
+    assert shown["cause"] == groups[0]["cause"]  # how a letter names its group
 
 
 async def test_a_replay_edit_is_checked_and_carried_on_the_replay_event(store: SqliteStore) -> None:
@@ -161,7 +164,7 @@ async def test_a_review_side_by_side_then_resolved_once(store: SqliteStore) -> N
     assert "mapped by 'l2r'" in shown["sources"]["left"] and "as it is" in shown["sources"]["right"]
     assert missing.status_code == 422 and "CompanyName" in missing.json()["detail"]
     assert unknown.status_code == 422 and "its fields are: CompanyName, Email, ExternalID" in unknown.json()["detail"]
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and "the choice for CompanyName must be" in bad.text
     body = done.json()
     assert done.status_code == 200 and body["review"]["state"] == "resolved"
     assert body["review"]["decided_by"] == "alice"
