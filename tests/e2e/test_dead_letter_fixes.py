@@ -112,3 +112,27 @@ async def test_a_refused_record_replayed_with_an_edited_payload_arrives_with_the
             assert edit["changes"] == {"address1_country": {"before": "Atlantis", "after": "Australia"}}
             assert any(a["action"] == "dead-letter-replayed" for a in history["audit"])
             assert (await api.get("/api/dead-letters")).json() == []
+
+
+async def test_a_group_is_replayed_at_once_after_its_cause_is_fixed_at_the_source(
+    tmp_path: Path, systems: Systems
+) -> None:
+    async with live(tmp_path / "p", systems, webhooks=False) as h:  # polled: only a replay brings them now
+        assert h.runner is not None
+        async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=30) as api:
+            accounts = [await refused_account(h, f"Nowhere Depot {n}") for n in range(3)]
+            await h.sync()
+            [group] = (await api.get("/api/dead-letters/groups")).json()
+            assert group["count"] == 3
+            for account_id in accounts:
+                r = await h.d365.patch(f"accounts({account_id})", json={"address1_country": "Canada"})
+                assert r.status_code == 204, r.text
+
+            body = {"sync": "customers", "cause": group["cause"], "error_class": group["error_class"]}
+            replayed = (await api.post("/api/dead-letters/replay", json=body)).json()
+            assert replayed["done"] == 3 and {o["outcome"] for o in replayed["letters"]} == {"replayed"}
+            for account_id in accounts:
+                assert (await customer_of(h, account_id))["BillingAddress"]["Country"] == "CA"
+            again = await api.post("/api/dead-letters/replay", json={"ids": group["letter_ids"]})
+            assert {o["outcome"] for o in again.json()["letters"]} == {"already replayed"}
+            assert (await api.get("/api/dead-letters/groups")).json() == []
