@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Harness, Systems, eventually, ferry_beside, live, quiet
+from tests.e2e.conftest import Harness, Systems, control_api, eventually, ferry_beside, live, quiet
 
 
 async def refused_account(h: Harness, name: str) -> str:
@@ -52,7 +52,7 @@ async def test_a_refused_record_replayed_with_an_edited_payload_arrives_with_the
     async with live(root, systems) as h:
         assert h.runner is not None
         await quiet(h)
-        async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=30) as api:
+        async with control_api(h) as api:
             first = await refused_account(h, "Nowhere Gas Supply")
             second = await refused_account(h, "Nowhere Water Works")
             letter, other = await letter_of(api, first), await letter_of(api, second)
@@ -108,7 +108,7 @@ async def test_a_refused_record_replayed_with_an_edited_payload_arrives_with_the
             history = (await api.get(f"/api/records/customers/left/{first}")).json()
             created = next(a for a in history["audit"] if a["action"] == "created")
             edit = created["detail"]["edit"]
-            assert edit["by"] == "anonymous" and edit["dead_letter"] == letter["id"]
+            assert edit["by"] == "ops" and edit["dead_letter"] == letter["id"]
             assert edit["changes"] == {"address1_country": {"before": "Atlantis", "after": "Australia"}}
             assert any(a["action"] == "dead-letter-replayed" for a in history["audit"])
             assert (await api.get("/api/dead-letters")).json() == []
@@ -119,7 +119,7 @@ async def test_a_group_is_replayed_at_once_after_its_cause_is_fixed_at_the_sourc
 ) -> None:
     async with live(tmp_path / "p", systems, webhooks=False) as h:  # polled: only a replay brings them now
         assert h.runner is not None
-        async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=30) as api:
+        async with control_api(h) as api:
             accounts = [await refused_account(h, f"Nowhere Depot {n}") for n in range(3)]
             await h.sync()
             [group] = (await api.get("/api/dead-letters/groups")).json()

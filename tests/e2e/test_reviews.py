@@ -8,9 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.e2e.conftest import Harness, Systems, ferry_beside, live
+from tests.e2e.conftest import Harness, Systems, control_api, ferry_beside, live
 
 
 async def conflicting_pair(h: Harness) -> tuple[str, int]:
@@ -48,7 +46,7 @@ async def test_a_review_resolved_per_field_leaves_both_systems_with_the_chosen_v
     async with live(tmp_path / "p", systems, webhooks=False, conflicts="{policy: review}") as h:
         assert h.runner is not None
         account_id, customer_id = await conflicting_pair(h)
-        async with httpx.AsyncClient(base_url=h.runner.listen.url, timeout=30) as api:
+        async with control_api(h) as api:
             [listed] = (await api.get("/api/reviews", params={"sync": "customers", "state": "open"})).json()
             review = (await api.get(f"/api/reviews/{listed['id']}")).json()
             assert (review["shape"], review["mapped"]) == ("right", "left")
@@ -79,10 +77,10 @@ async def test_a_review_resolved_per_field_leaves_both_systems_with_the_chosen_v
 
             history = (await api.get(f"/api/records/customers/left/{account_id}")).json()
             [resolved] = [a for a in history["audit"] if a["action"] == "review-resolved"]
-            assert resolved["detail"]["by"] == "anonymous" and resolved["detail"]["choices"] == choices
+            assert resolved["detail"]["by"] == "ops" and resolved["detail"]["choices"] == choices
             assert (await api.get("/api/reviews")).json() == []
             [closed] = (await api.get("/api/reviews", params={"state": "resolved"})).json()
-            assert closed["decided_by"] == "anonymous"
+            assert closed["decided_by"] == "ops"
 
 
 async def test_ferry_reviews_resolves_from_the_command_line(tmp_path: Path, systems: Systems) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from starlette.routing import Route
 
 from ferry import __version__
+from ferry.access import AccessPolicy, AccessStore, Principal
+from ferry.api.audit import ActionLog
+from ferry.api.connections import connection_routes
+from ferry.api.flows import FlowOut, flow_routes
 from ferry.api.letters import dead_letter_routes, find_letter, letter_out
 from ferry.api.models import (
     AuditOut,
@@ -18,12 +22,15 @@ from ferry.api.models import (
     RecordHistory,
     SyncStatus,
 )
+from ferry.api.people import people_routes
 from ferry.api.reviews import review_routes
+from ferry.api.session import session_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import other
 from ferry.engine.store.sqlite import SqliteStore
+from ferry.project import Project
 
 
 def control_app(
@@ -31,22 +38,37 @@ def control_app(
     *,
     breakers: dict[str, CircuitBreaker] | None = None,
     extra_routes: list[Route] | None = None,
+    access: AccessPolicy | None = None,
+    flows: list[FlowOut] | None = None,
+    project: Project | None = None,
+    wake: Callable[[], None] = lambda: None,
     specs: Mapping[str, SyncSpec] | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
 
-    `specs` (the running project's syncs) let dead-letter overrides and reviews be checked against mappings.
+    Every route but health and login needs a principal: reads the viewer role, changes the operator
+    role, people and connections the admin role. `specs` (the running project's syncs) let dead-letter
+    overrides and reviews be checked against their mappings.
     """
+    access = access or AccessPolicy(AccessStore(store), secure_cookies=False)
     app = FastAPI(title="ferry control API", version=__version__, docs_url="/api/docs", openapi_url="/openapi.json")
-    # Before the routes below: `/api/dead-letters/groups` must not be read as the letter named "groups".
-    app.include_router(dead_letter_routes(store, specs or {}))
-    app.include_router(review_routes(store, specs or {}))
+
+    async def member(request: Request) -> Principal:
+        return await access.authorize(request)
+
+    async def admin(request: Request) -> Principal:
+        return await access.authorize(request, "admin")
 
     @app.get("/api/health")
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/api/syncs", response_model=list[SyncStatus])
+    api = APIRouter()
+    # First: `/api/dead-letters/groups` must not be read as the letter named "groups" below.
+    api.include_router(dead_letter_routes(store, specs or {}))
+    api.include_router(review_routes(store, specs or {}))
+
+    @api.get("/api/syncs", response_model=list[SyncStatus])
     async def syncs() -> list[SyncStatus]:
         now = datetime.now(UTC)
         return [
@@ -62,7 +84,7 @@ def control_app(
             for c in await store.counts()
         ]
 
-    @app.get("/api/connections", response_model=list[ConnectionStatus])
+    @api.get("/api/connections", response_model=list[ConnectionStatus])
     async def connections() -> list[ConnectionStatus]:
         return [
             ConnectionStatus(
@@ -71,17 +93,17 @@ def control_app(
             for name, b in sorted((breakers or {}).items())
         ]
 
-    @app.get("/api/dead-letters", response_model=list[DeadLetterOut])
+    @api.get("/api/dead-letters", response_model=list[DeadLetterOut])
     async def dead_letters(
         sync: str | None = None, state: Literal["open", "replayed", "dropped"] = "open"
     ) -> list[DeadLetterOut]:
         return [letter_out(d, payload=False) for d in await store.dead_letters(sync=sync, state=state)]
 
-    @app.get("/api/dead-letters/{letter_id}", response_model=DeadLetterOut)
+    @api.get("/api/dead-letters/{letter_id}", response_model=DeadLetterOut)
     async def dead_letter(letter_id: int) -> DeadLetterOut:
         return letter_out(await find_letter(store, letter_id), payload=True)
 
-    @app.get("/api/records/{sync}/{side}/{record_id:path}", response_model=RecordHistory)
+    @api.get("/api/records/{sync}/{side}/{record_id:path}", response_model=RecordHistory)
     async def record(sync: str, side: Literal["left", "right"], record_id: str) -> RecordHistory:
         link = await store.link(sync, side, record_id)
         trail = await store.audit_trail(sync, side, record_id)
@@ -101,7 +123,13 @@ def control_app(
             ],
         )
 
-    app.include_router(workflow_routes(store))
+    api.include_router(workflow_routes(store))
+    api.include_router(flow_routes(flows or []))
+    app.include_router(session_routes(access))
+    app.include_router(api, dependencies=[Depends(member)])
+    app.include_router(people_routes(access.people), dependencies=[Depends(admin)])
+    app.include_router(connection_routes(breakers or {}, wake, project), dependencies=[Depends(admin)])
+    app.add_middleware(ActionLog, people=access.people)
     for route in extra_routes or []:
         app.router.routes.append(route)
     return app

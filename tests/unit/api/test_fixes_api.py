@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import httpx
-from fastapi import Request
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
 
-from ferry.api import control_app
 from ferry.engine.spec import SideSpec, SyncSpec
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.engine.store.edits import edits_of
+from tests.unit.api.clients import api_client
 from tests.unit.engine.fakes import Rename
 
 SPEC = SyncSpec(
@@ -26,16 +21,12 @@ SPEC = SyncSpec(
 )
 
 
-async def as_user(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    request.state.user = SimpleNamespace(name="alice")  # what login puts there
-    return await call_next(request)
+#: The person the test clients act as (an operator with an API token).
+WHO = "test-operator"
 
 
-def client(store: SqliteStore, *, login: bool = False) -> httpx.AsyncClient:
-    app = control_app(store, specs={"customers": SPEC})
-    if login:
-        app.add_middleware(BaseHTTPMiddleware, dispatch=as_user)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test")
+async def client(store: SqliteStore, role: str = "operator") -> httpx.AsyncClient:
+    return await api_client(store, role, specs={"customers": SPEC})
 
 
 async def dead(store: SqliteStore, record: str, error: str) -> int:
@@ -48,7 +39,7 @@ async def test_groups_name_the_cause_once_for_letters_that_failed_alike(store: S
     a = await dead(store, "a", "Email 'x@' of customer a is not valid")
     b = await dead(store, "b", "Email 'y@' of customer b is not valid")
     c = await dead(store, "c", "TIMS is read-only until 06:00")
-    async with client(store) as api:
+    async with await client(store) as api:
         groups = (await api.get("/api/dead-letters/groups", params={"sync": "customers"})).json()
         none = (await api.get("/api/dead-letters/groups", params={"sync": "vendors"})).json()
     assert [(g["cause"], g["count"], g["letter_ids"]) for g in groups] == [
@@ -57,14 +48,14 @@ async def test_groups_name_the_cause_once_for_letters_that_failed_alike(store: S
     ]
     assert groups[0]["error_class"] == "ValidationError" and groups[0]["first_at"] <= groups[0]["last_at"]
     assert none == []
-    async with client(store) as api:
+    async with await client(store) as api:
         shown = (await api.get(f"/api/dead-letters/{a}")).json()
     assert shown["cause"] == groups[0]["cause"]  # how a letter names its group
 
 
 async def test_a_replay_edit_is_checked_and_carried_on_the_replay_event(store: SqliteStore) -> None:
     letter = await dead(store, "a", "Email is not valid")
-    async with client(store, login=True) as api:
+    async with await client(store) as api:
         listed = await api.post(f"/api/dead-letters/{letter}/replay", json={"payload": [1, 2]})
         unknown = await api.post(f"/api/dead-letters/{letter}/replay", json={"overrides": {"Emial": "a@x.test"}})
         done = await api.post(
@@ -85,16 +76,15 @@ async def test_a_replay_edit_is_checked_and_carried_on_the_replay_event(store: S
         {"name": "a", "email": "a@x.test"},
     )
     [edit] = (await edits_of(store, claim)).values()
-    assert (edit.by, edit.letter, edit.target_values) == ("alice", letter, {"Email": "b@x.test"})
+    assert (edit.by, edit.letter, edit.target_values) == (WHO, letter, {"Email": "b@x.test"})
     assert edit.changes == {"email": {"before": None, "after": "a@x.test"}}
     [replayed] = [a for a in history["audit"] if a["action"] == "dead-letter-replayed"]
-    assert replayed["detail"]["by"] == "alice"
+    assert replayed["detail"]["by"] == WHO
 
 
 async def test_overrides_need_the_running_projects_mapping(store: SqliteStore) -> None:
     letter = await dead(store, "a", "Email is not valid")
-    app = control_app(store)  # no project: nothing to check overrides against
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test") as api:
+    async with await api_client(store, "operator") as api:  # no project: nothing to check overrides against
         refused = await api.post(f"/api/dead-letters/{letter}/replay", json={"overrides": {"Email": "a@x.test"}})
         plain = await api.post(f"/api/dead-letters/{letter}/replay")
     assert refused.status_code == 422 and "edited payload instead" in refused.json()["detail"]
@@ -105,7 +95,7 @@ async def test_bulk_replay_and_drop_report_each_letter(store: SqliteStore) -> No
     a = await dead(store, "a", "Email 'x@' is not valid")
     b = await dead(store, "b", "Email 'y@' is not valid")
     c = await dead(store, "c", "Credit limit 5000 is too high")
-    async with client(store) as api:
+    async with await client(store) as api:
         first = await api.post(f"/api/dead-letters/{a}/replay")
         group = await api.post(
             "/api/dead-letters/replay", json={"sync": "customers", "cause": "Email <value> is not valid"}
@@ -143,7 +133,7 @@ async def held(store: SqliteStore) -> int:
 
 async def test_a_review_side_by_side_then_resolved_once(store: SqliteStore) -> None:
     review = await held(store)
-    async with client(store, login=True) as api:
+    async with await client(store) as api:
         [listed] = (await api.get("/api/reviews", params={"sync": "customers", "state": "open"})).json()
         shown = (await api.get(f"/api/reviews/{review}")).json()
         missing = await api.post(f"/api/reviews/{review}/resolve", json={"choices": {}})
@@ -167,7 +157,7 @@ async def test_a_review_side_by_side_then_resolved_once(store: SqliteStore) -> N
     assert bad.status_code == 422 and "the choice for CompanyName must be" in bad.text
     body = done.json()
     assert done.status_code == 200 and body["review"]["state"] == "resolved"
-    assert body["review"]["decided_by"] == "alice"
+    assert body["review"]["decided_by"] == WHO
     assert sorted((w["side"], w["source"], w["record_id"]) for w in body["writes"]) == [
         ("left", "right", "R1"),
         ("right", "left", "L1"),
@@ -181,14 +171,26 @@ async def test_a_review_side_by_side_then_resolved_once(store: SqliteStore) -> N
     }
     history = await store.audit_trail("customers", "left", "L1")
     [decision] = [a for a in history if a.action == "review-resolved"]
-    assert decision.detail["by"] == "alice" and decision.detail["choices"] == {"CompanyName": {"value": "Agreed"}}
+    assert decision.detail["by"] == WHO and decision.detail["choices"] == {"CompanyName": {"value": "Agreed"}}
 
 
 async def test_a_dismissed_review_writes_nothing(store: SqliteStore) -> None:
     review = await held(store)
-    async with client(store) as api:
+    async with await client(store) as api:
         dismissed = await api.post(f"/api/reviews/{review}/dismiss", json={"reason": "the two are both right"})
         again = await api.post(f"/api/reviews/{review}/resolve", json={"take": "left"})
-    assert dismissed.json()["state"] == "dismissed" and dismissed.json()["decided_by"] == "anonymous"
+    assert dismissed.json()["state"] == "dismissed" and dismissed.json()["decided_by"] == WHO
     assert again.status_code == 409
     assert await store.claim(worker="w", limit=5, lease_seconds=30) == []
+
+
+async def test_fixing_needs_the_operator_role_and_reading_the_viewer_role(store: SqliteStore) -> None:
+    letter, review = await dead(store, "a", "Email is not valid"), await held(store)
+    async with await client(store, "viewer") as viewer, await api_client(store, None) as stranger:
+        read = await viewer.get("/api/dead-letters/groups")
+        shown = await viewer.get(f"/api/reviews/{review}")
+        replay = await viewer.post(f"/api/dead-letters/{letter}/replay")
+        resolve = await viewer.post(f"/api/reviews/{review}/resolve", json={"take": "left"})
+        anonymous = await stranger.get("/api/reviews")
+    assert (read.status_code, shown.status_code) == (200, 200)
+    assert (replay.status_code, resolve.status_code, anonymous.status_code) == (403, 403, 401)
