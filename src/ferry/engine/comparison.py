@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from ferry.core.errors import FerryError
 from ferry.engine.edits import Edit, get_path, leaves
-from ferry.engine.fingerprint import normalise
+from ferry.engine.fingerprint import changes, normalise
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import NewEvent, Side, other
 from ferry.engine.store.reviews import Review, ReviewDesk
@@ -87,8 +87,16 @@ def compare(spec: SyncSpec, review: Review) -> Comparison:
     for name in sorted(n for n in names if "@" not in n):
         theirs, held_value = mapped_fields.get(name), get_path(held, name)
         left, right = (theirs, held_value) if mapped == "left" else (held_value, theirs)
-        rows.append(FieldRow(name, left, right, normalise(left) != normalise(right)))
+        rows.append(FieldRow(name, left, right, _differs(theirs, held_value)))
     return Comparison(shape, mapped, mapping.name, tuple(rows), error)
+
+
+def _differs(mapped: Any, held: Any) -> bool:
+    """Would writing the mapped value change the held one? Lines compare item by item on the fields the
+    mapping writes (the other system adds its own, such as line ids), as the engine's writes do."""
+    if isinstance(mapped, list):
+        return bool(changes({"v": mapped}, {"v": held}))
+    return bool(normalise(mapped) != normalise(held))
 
 
 def decide(comparison: Comparison, choices: Mapping[str, Choice], take: Side | None = None) -> dict[str, Any]:
