@@ -23,10 +23,12 @@ from ferry.api.models import (
     SyncStatus,
 )
 from ferry.api.people import people_routes
+from ferry.api.reconcile import reconcile_routes
 from ferry.api.reviews import review_routes
 from ferry.api.session import session_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.reconcile import Reconciler
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import other
 from ferry.engine.store.sqlite import SqliteStore
@@ -42,6 +44,7 @@ def control_app(
     flows: list[FlowOut] | None = None,
     project: Project | None = None,
     wake: Callable[[], None] = lambda: None,
+    reconciler: Reconciler | None = None,
     specs: Mapping[str, SyncSpec] | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
@@ -125,6 +128,8 @@ def control_app(
 
     api.include_router(workflow_routes(store))
     api.include_router(flow_routes(flows or []))
+    if reconciler is not None:
+        api.include_router(reconcile_routes(reconciler))
     app.include_router(session_routes(access))
     app.include_router(api, dependencies=[Depends(member)])
     app.include_router(people_routes(access.people), dependencies=[Depends(admin)])
