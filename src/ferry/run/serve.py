@@ -78,6 +78,7 @@ class Runner:
             flows=flows,
             project=assembly.project,
             wake=self.engine.wake,
+            specs=self.engine.syncs,
             reconciler=self.reconciler,
         )
         mount_console(self.app, self.access, project=assembly.project.spec.name, directory=str(assembly.project.root))

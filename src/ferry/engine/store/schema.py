@@ -241,6 +241,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_finished ON events(finished_at, sync, state) WHERE finished_at IS NOT NULL;
     CREATE INDEX runs_finished ON runs(finished_at, workflow, state) WHERE finished_at IS NOT NULL;
     """,
+    # A person's fix carried by a replay or a review's decision: the record to use instead of fetching,
+    # values laid over the record read or over the mapped output, and who made it (engine/store/edits.py).
+    # A review's decision: who took it and what they chose (or why they dismissed it); and one side's
+    # record as the engine mapped it when it held the review, so the comparison is the engine's own.
+    """
+    ALTER TABLE events ADD COLUMN edit BLOB;
+    ALTER TABLE reviews ADD COLUMN decided_by TEXT;
+    ALTER TABLE reviews ADD COLUMN decision BLOB;
+    ALTER TABLE reviews ADD COLUMN mapped BLOB;
+    """,
 )
 
 
