@@ -1,5 +1,6 @@
 """A person at the console: logs in, sees the overview, finds the record that failed, fixes it in the
-console, replays it, and sees it arrive in the other system. Screenshots of the main pages are left in build/screenshots."""
+console, replays it, and sees it arrive in the other system. Screenshots of the main pages are left in
+build/screenshots."""
 
 from __future__ import annotations
 
