@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -46,7 +46,7 @@ def control_app(
     access: AccessPolicy | None = None,
     flows: list[FlowOut] | None = None,
     project: Project | None = None,
-    wake: Callable[[], None] = lambda: None,
+    resume: Callable[[str], Awaitable[None]] | None = None,
     reconciler: Reconciler | None = None,
     specs: Mapping[str, SyncSpec] | None = None,
 ) -> FastAPI:
@@ -137,7 +137,11 @@ def control_app(
     app.include_router(session_routes(access))
     app.include_router(api, dependencies=[Depends(member)])
     app.include_router(people_routes(access.people), dependencies=[Depends(admin)])
-    app.include_router(connection_routes(breakers or {}, wake, project), dependencies=[Depends(admin)])
+
+    async def reset(name: str) -> None:
+        (breakers or {})[name].reset()
+
+    app.include_router(connection_routes(breakers or {}, resume or reset, project), dependencies=[Depends(admin)])
     app.add_middleware(ActionLog, people=access.people)
     for route in extra_routes or []:
         app.router.routes.append(route)

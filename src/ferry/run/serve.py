@@ -77,7 +77,7 @@ class Runner:
             access=self.access,
             flows=flows,
             project=assembly.project,
-            wake=self.engine.wake,
+            resume=self.engine.resume,
             specs=self.engine.syncs,
             reconciler=self.reconciler,
         )

@@ -503,6 +503,23 @@ class SqliteStore:
 
         return await self._run(work)
 
+    async def expedite(self, syncs: Sequence[str]) -> int:
+        """Make the waiting changes of `syncs`, and waiting workflow runs, due now (a paused connection
+        came back: what waited for it need not sit out its backoff)."""
+        now = self.clock()
+        marks = ",".join("?" * len(syncs))
+
+        def work(c: sqlite3.Connection) -> int:
+            moved = 0
+            if syncs:
+                moved = c.execute(
+                    f"UPDATE events SET due_at=? WHERE state='pending' AND due_at>? AND sync IN ({marks})",
+                    (now, now, *syncs),
+                ).rowcount
+            return moved + c.execute("UPDATE runs SET due_at=? WHERE state='pending' AND due_at>?", (now, now)).rowcount
+
+        return await self._run(work)
+
     async def has_work(self) -> bool:
         """Is any event pending or in flight? (Cheap: one step through an index.)"""
 
