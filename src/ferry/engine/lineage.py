@@ -87,15 +87,17 @@ def _events(trail: Trail) -> list[Moment]:
     moments = []
     for e in trail.events:
         error = f"; last error: {e['last_error']}" if e["last_error"] else ""
+        # A replay that carried a person's edit of the record (a fixed dead letter, a decided review).
+        edited = " (edited by a person)" if e["edited"] else ""
         moments.append(
             Moment(
                 e["received_at"],
                 "event",
-                f"{e['kind']} noticed by {e['source']}: {e['state']} after {e['attempts']} attempt(s){error}",
+                f"{e['kind']} noticed by {e['source']}{edited}: {e['state']} after {e['attempts']} attempt(s){error}",
                 trail.side,
                 trail.record_id,
                 {k: e[k] for k in ("id", "source", "kind", "version", "state", "attempts", "last_error")}
-                | {"occurred_at": e["occurred_at"], "finished_at": e["finished_at"]},
+                | {"edited": bool(e["edited"]), "occurred_at": e["occurred_at"], "finished_at": e["finished_at"]},
             )
         )
     return moments
@@ -170,14 +172,15 @@ def _letters_and_reviews(trail: Trail) -> list[Moment]:
             )
     for r in trail.reviews:
         url = f"/reviews/{r['id']}"
-        detail = {"id": r["id"], "state": r["state"], "reason": r["reason"]}
+        detail = {"id": r["id"], "state": r["state"], "reason": r["reason"], "decided_by": r["decided_by"]}
         moments.append(
             Moment(
                 r["created_at"], "review", f"held for review: {r['reason']}", trail.side, trail.record_id, detail, url
             )
         )
         if r["decided_at"] is not None:
-            summary = f"review {r['id']} {r['state']}"
+            by = f" by {r['decided_by']}" if r["decided_by"] else ""
+            summary = f"review {r['id']} {r['state']}{by}"
             moments.append(Moment(r["decided_at"], "review-decided", summary, trail.side, trail.record_id, detail, url))
     return moments
 

@@ -106,8 +106,8 @@ def _gather(c: sqlite3.Connection, sync: str, side: Side, record_id: str) -> Tra
         twin_id = entry.twin_id
     events, more_events = _newest(
         c,
-        "SELECT id, kind, version, source, received_at, occurred_at, attempts, state, last_error, finished_at"
-        " FROM events WHERE sync=? AND side=? AND record_id=? ORDER BY id DESC",
+        "SELECT id, kind, version, source, received_at, occurred_at, attempts, state, last_error, finished_at,"
+        " edit IS NOT NULL AS edited FROM events WHERE sync=? AND side=? AND record_id=? ORDER BY id DESC",
         (sync, side, record_id),
     )
     audit, more_audit = _newest(
@@ -127,7 +127,7 @@ def _gather(c: sqlite3.Connection, sync: str, side: Side, record_id: str) -> Tra
     column = "left_id" if side == "left" else "right_id"
     reviews = _rows(
         c,
-        f"SELECT id, reason, state, created_at, decided_at FROM reviews WHERE sync=? AND ({column}=?"
+        f"SELECT id, reason, state, created_at, decided_at, decided_by FROM reviews WHERE sync=? AND ({column}=?"
         " OR (side=? AND record_id=?)) ORDER BY id",
         (sync, record_id, side, record_id),
     )
