@@ -119,6 +119,7 @@ def _audit(trail: Trail, twin: RecordRef | None) -> list[Moment]:
             summary = f"{action} here from {_where(twin, a['side'])} record {a['record_id']}"
         if action not in WRITES:
             summary = f"{action}" + (f": {detail['note']}" if detail.get("note") else "")
+            summary += f" by {detail['by']}" if detail.get("by") else ""
         changes = detail.get("changes")
         if isinstance(changes, dict) and changes:
             summary += f" ({', '.join(sorted(changes))})"

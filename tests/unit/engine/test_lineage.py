@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ferry.engine.edits import Edit
 from ferry.engine.lineage import lineage
 from ferry.engine.searchterms import IndexEntry, index_entry
 from ferry.engine.store import AuditEntry, Link, NewEvent, SqliteStore
 from ferry.engine.store.base import StepRecord
+from ferry.engine.store.edits import queue_event
 
 
 class Clock:
@@ -148,3 +150,24 @@ async def test_a_long_history_keeps_the_newest_entries_and_says_so(tmp_path: Pat
     writes = [m.detail["after"]["CompanyName"] for m in found.timeline if m.kind == "write"]
     assert writes == ["Contoso 1", "Contoso 2"]
     assert [m.kind for m in found.timeline] == ["event", "write", "event", "write"]
+
+
+async def test_a_replay_carrying_a_persons_edit_says_so_and_who(tmp_path: Path) -> None:
+    store = await open_store(tmp_path)
+    try:
+        event = NewEvent("customers", "left", "acc-1", source="replay")
+        fixed = Edit(by="ops", record={"name": "Contoso"}, letter=7)
+        await store._run(lambda c: queue_event(c, event, fixed, "replay\x1f7", store.clock()))
+        await store._run(
+            lambda c: c.execute(
+                "INSERT INTO audit(sync, side, record_id, action, detail, target_id, at) VALUES (?,?,?,?,?,?,?)",
+                ("customers", "left", "acc-1", "dead-letter-replayed", b'{"dead_letter": 7, "by": "ops"}', None, 1.0),
+            )
+        )
+        found = await lineage(store, "customers", "left", "acc-1")
+    finally:
+        await store.close()
+    assert found is not None
+    replayed, event_moment = found.timeline  # the audit entry's time (1.0) is the older
+    assert replayed.summary == "dead-letter-replayed by ops"
+    assert event_moment.detail["edited"] is True and "(edited by a person)" in event_moment.summary
