@@ -9,6 +9,8 @@ from fastapi import FastAPI, HTTPException
 from starlette.routing import Route
 
 from ferry import __version__
+from ferry.api.connections import Telemetry, connection_statuses
+from ferry.api.metrics import metrics_routes
 from ferry.api.models import (
     AuditOut,
     ConnectionStatus,
@@ -17,6 +19,7 @@ from ferry.api.models import (
     RecordHistory,
     SyncStatus,
 )
+from ferry.api.overview import overview_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store.base import DeadLetter, NewEvent, other
@@ -24,7 +27,11 @@ from ferry.engine.store.sqlite import SqliteStore
 
 
 def control_app(
-    store: SqliteStore, *, breakers: dict[str, CircuitBreaker] | None = None, extra_routes: list[Route] | None = None
+    store: SqliteStore,
+    *,
+    breakers: dict[str, CircuitBreaker] | None = None,
+    extra_routes: list[Route] | None = None,
+    telemetry: Telemetry | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`)."""
     app = FastAPI(title="ferry control API", version=__version__, docs_url="/api/docs", openapi_url="/openapi.json")
@@ -51,12 +58,7 @@ def control_app(
 
     @app.get("/api/connections", response_model=list[ConnectionStatus])
     async def connections() -> list[ConnectionStatus]:
-        return [
-            ConnectionStatus(
-                connection=name, circuit=b.state, paused_reason=b.paused_reason, consecutive_failures=b.failures
-            )
-            for name, b in sorted((breakers or {}).items())
-        ]
+        return connection_statuses(breakers or {}, telemetry.http if telemetry else {})
 
     @app.get("/api/dead-letters", response_model=list[DeadLetterOut])
     async def dead_letters(
@@ -104,6 +106,8 @@ def control_app(
         )
 
     app.include_router(workflow_routes(store))
+    app.include_router(overview_routes(store, telemetry.flows if telemetry else None))
+    app.include_router(metrics_routes(store, breakers or {}, telemetry or Telemetry()))
     for route in extra_routes or []:
         app.router.routes.append(route)
     return app

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 import uvicorn
 
 from ferry.api import control_app
+from ferry.api.connections import Telemetry
 from ferry.core.errors import ConfigError, FerryError
 from ferry.engine.intake import Poller
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.runtime import Engine
+from ferry.engine.store.series import FlowKind
 from ferry.run.assemble import Assembly
+from ferry.run.sampler import sample_every
 
 log = logging.getLogger("ferry.run")
 
@@ -52,8 +55,14 @@ class Runner:
             webhook_secrets=assembly.webhook_secrets,
             workflows=assembly.workflows,
         )
+        flows: dict[str, FlowKind] = {s.name: "sync" for s in assembly.syncs}
+        flows |= {w.name: "workflow" for w in assembly.workflows}
+        self.telemetry = Telemetry(assembly.http_stats, flows, self.engine.settled)
         self.app = control_app(
-            assembly.store, breakers=self.engine.breakers, extra_routes=self.engine.receiver.routes()
+            assembly.store,
+            breakers=self.engine.breakers,
+            extra_routes=self.engine.receiver.routes(),
+            telemetry=self.telemetry,
         )
         self.server: uvicorn.Server | None = None
         self.subscriptions: dict[str, str] = {}
@@ -114,6 +123,8 @@ class Runner:
                 if await store.get_cursor(poller.spec.name, poller.side) is None:
                     await self._pass_history(poller)
             self.engine.start_workers()
+            sampler = sample_every(store, self.engine.stopping, flows=frozenset(self.telemetry.flows))
+            self.engine.tasks.append(asyncio.create_task(sampler, name="ferry-sampler"))
             for poller in [*polled, *triggers]:
                 interval = self.assembly.poll_seconds.get(poller.spec.name) or 60.0
                 self.engine.tasks.append(

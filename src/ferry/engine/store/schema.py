@@ -140,6 +140,22 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, step)
     );
     """,
+    # Overview charts: settled events and finished runs by time (partial indexes, so work still in the
+    # queue costs nothing), and a sample a minute of each flow's queue depth and lag (engine/store/series.py).
+    """
+    CREATE INDEX events_finished ON events(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX runs_finished ON runs(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE TABLE samples (
+        flow TEXT NOT NULL,
+        at REAL NOT NULL,
+        pending INTEGER NOT NULL,
+        in_flight INTEGER NOT NULL,
+        lag_seconds REAL NOT NULL,
+        dead_letters INTEGER NOT NULL,
+        PRIMARY KEY (flow, at)
+    );
+    CREATE INDEX samples_at ON samples(at);
+    """,
 )
 
 
