@@ -9,7 +9,7 @@ from fastapi import FastAPI, HTTPException
 from starlette.routing import Route
 
 from ferry import __version__
-from ferry.api.connections import Telemetry, connection_statuses
+from ferry.api.health import Telemetry, connection_statuses
 from ferry.api.metrics import metrics_routes
 from ferry.api.models import (
     AuditOut,

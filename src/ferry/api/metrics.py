@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ferry.api.connections import Telemetry
+from ferry.api.health import Telemetry
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store.series import Sample
 from ferry.engine.store.sqlite import SqliteStore

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from ferry.api import control_app
-from ferry.api.connections import Telemetry
+from ferry.api.health import Telemetry
 from ferry.core.errors import ConfigError, FerryError
 from ferry.engine.intake import Poller
 from ferry.engine.retry import RetryPolicy

@@ -6,7 +6,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from ferry.api import control_app
-from ferry.api.connections import Telemetry
+from ferry.api.health import Telemetry
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.http.limits import TokenBucket

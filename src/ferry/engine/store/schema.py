@@ -140,11 +140,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, step)
     );
     """,
-    # Overview charts: settled events and finished runs by time (partial indexes, so work still in the
-    # queue costs nothing), and a sample a minute of each flow's queue depth and lag (engine/store/series.py).
+    # Overview charts and /metrics: settled events and finished runs by time (partial, so work still in
+    # the queue costs nothing; covering, so counting them reads the index alone), and a sample a minute
+    # of each flow's queue depth and lag (engine/store/series.py).
     """
-    CREATE INDEX events_finished ON events(finished_at) WHERE finished_at IS NOT NULL;
-    CREATE INDEX runs_finished ON runs(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX events_finished ON events(finished_at, sync, state) WHERE finished_at IS NOT NULL;
+    CREATE INDEX runs_finished ON runs(finished_at, workflow, state) WHERE finished_at IS NOT NULL;
     CREATE TABLE samples (
         flow TEXT NOT NULL,
         at REAL NOT NULL,
