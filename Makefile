@@ -14,6 +14,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Debian's chromium, which the console's browser tests (tests/browser) drive headless with Playwright.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	  echo "could not install chromium: the browser tests will be skipped"
+
 demo: $(STAMP)
 	$(BIN)/ferry demo
 
@@ -24,7 +33,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from ferry.access import AccessStore
 from tests.e2e.conftest import Systems, live, quiet
 
 
@@ -22,12 +23,18 @@ async def test_a_running_project_reports_metrics_health_and_charts(tmp_path: Pat
     async with live(tmp_path / "project", systems) as h:
         assert h.runner is not None
         await quiet(h)
-        async with httpx.AsyncClient(base_url=h.runner.listen.url) as api:
+        people = AccessStore(h.assembly.store)
+        await people.add_user("prometheus", "viewer", "a scraper's long password")
+        token = await people.issue_token("prometheus", "scrape")
+        async with httpx.AsyncClient(base_url=h.runner.listen.url) as anonymous:
+            refused = await anonymous.get("/metrics")
+        async with httpx.AsyncClient(base_url=h.runner.listen.url, headers={"Authorization": f"Bearer {token}"}) as api:
             scraped = await api.get("/metrics")
             connections = (await api.get("/api/connections")).json()
             overview = (await api.get("/api/overview", params={"window": "hour"})).json()
             wrong = await api.get("/api/overview", params={"window": "year"})
 
+    assert refused.status_code == 401  # a viewer's API token is needed, as for every read
     assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
     found = samples(scraped.text)
     settled = {labels: n for (name, labels), n in found.items() if name == "ferry_records_processed_total"}

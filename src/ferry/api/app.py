@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from starlette.routing import Route
 
 from ferry import __version__
+from ferry.access import AccessPolicy, AccessStore, Principal
+from ferry.api.audit import ActionLog
+from ferry.api.connections import connection_routes
+from ferry.api.flows import FlowOut, flow_routes
 from ferry.api.health import Telemetry, connection_statuses
 from ferry.api.metrics import metrics_routes
 from ferry.api.models import (
@@ -20,10 +25,13 @@ from ferry.api.models import (
     SyncStatus,
 )
 from ferry.api.overview import overview_routes
+from ferry.api.people import people_routes
+from ferry.api.session import session_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store.base import DeadLetter, NewEvent, other
 from ferry.engine.store.sqlite import SqliteStore
+from ferry.project import Project
 
 
 def control_app(
@@ -31,16 +39,33 @@ def control_app(
     *,
     breakers: dict[str, CircuitBreaker] | None = None,
     extra_routes: list[Route] | None = None,
+    access: AccessPolicy | None = None,
+    flows: list[FlowOut] | None = None,
+    project: Project | None = None,
+    wake: Callable[[], None] = lambda: None,
     telemetry: Telemetry | None = None,
 ) -> FastAPI:
-    """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`)."""
+    """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
+
+    Every route but health and login needs a principal: reads the viewer role, changes the operator
+    role, people and connections the admin role.
+    """
+    access = access or AccessPolicy(AccessStore(store), secure_cookies=False)
     app = FastAPI(title="ferry control API", version=__version__, docs_url="/api/docs", openapi_url="/openapi.json")
+
+    async def member(request: Request) -> Principal:
+        return await access.authorize(request)
+
+    async def admin(request: Request) -> Principal:
+        return await access.authorize(request, "admin")
 
     @app.get("/api/health")
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/api/syncs", response_model=list[SyncStatus])
+    api = APIRouter()
+
+    @api.get("/api/syncs", response_model=list[SyncStatus])
     async def syncs() -> list[SyncStatus]:
         now = datetime.now(UTC)
         return [
@@ -56,21 +81,21 @@ def control_app(
             for c in await store.counts()
         ]
 
-    @app.get("/api/connections", response_model=list[ConnectionStatus])
+    @api.get("/api/connections", response_model=list[ConnectionStatus])
     async def connections() -> list[ConnectionStatus]:
         return connection_statuses(breakers or {}, telemetry.http if telemetry else {})
 
-    @app.get("/api/dead-letters", response_model=list[DeadLetterOut])
+    @api.get("/api/dead-letters", response_model=list[DeadLetterOut])
     async def dead_letters(
         sync: str | None = None, state: Literal["open", "replayed", "dropped"] = "open"
     ) -> list[DeadLetterOut]:
         return [_dead(d, payload=False) for d in await store.dead_letters(sync=sync, state=state)]
 
-    @app.get("/api/dead-letters/{letter_id}", response_model=DeadLetterOut)
+    @api.get("/api/dead-letters/{letter_id}", response_model=DeadLetterOut)
     async def dead_letter(letter_id: int) -> DeadLetterOut:
         return _dead(await _letter(store, letter_id), payload=True)
 
-    @app.post("/api/dead-letters/{letter_id}/replay", response_model=DeadLetterOut)
+    @api.post("/api/dead-letters/{letter_id}/replay", response_model=DeadLetterOut)
     async def replay(letter_id: int) -> DeadLetterOut:
         letter = await _letter(store, letter_id)
         event = NewEvent(letter.sync, letter.side, letter.record_id, source="replay")
@@ -78,14 +103,14 @@ def control_app(
             raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
         return _dead(await _letter(store, letter_id), payload=False)
 
-    @app.post("/api/dead-letters/{letter_id}/drop", response_model=DeadLetterOut)
+    @api.post("/api/dead-letters/{letter_id}/drop", response_model=DeadLetterOut)
     async def drop(letter_id: int, body: DropRequest) -> DeadLetterOut:
         letter = await _letter(store, letter_id)
         if not await store.resolve_dead_letter(letter_id, state="dropped", reason=body.reason):
             raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
         return _dead(await _letter(store, letter_id), payload=False)
 
-    @app.get("/api/records/{sync}/{side}/{record_id:path}", response_model=RecordHistory)
+    @api.get("/api/records/{sync}/{side}/{record_id:path}", response_model=RecordHistory)
     async def record(sync: str, side: Literal["left", "right"], record_id: str) -> RecordHistory:
         link = await store.link(sync, side, record_id)
         trail = await store.audit_trail(sync, side, record_id)
@@ -105,9 +130,15 @@ def control_app(
             ],
         )
 
-    app.include_router(workflow_routes(store))
-    app.include_router(overview_routes(store, telemetry.flows if telemetry else None))
-    app.include_router(metrics_routes(store, breakers or {}, telemetry or Telemetry()))
+    api.include_router(workflow_routes(store))
+    api.include_router(flow_routes(flows or []))
+    api.include_router(overview_routes(store, telemetry.flows if telemetry else None))
+    api.include_router(metrics_routes(store, breakers or {}, telemetry or Telemetry()))
+    app.include_router(session_routes(access))
+    app.include_router(api, dependencies=[Depends(member)])
+    app.include_router(people_routes(access.people), dependencies=[Depends(admin)])
+    app.include_router(connection_routes(breakers or {}, wake, project), dependencies=[Depends(admin)])
+    app.add_middleware(ActionLog, people=access.people)
     for route in extra_routes or []:
         app.router.routes.append(route)
     return app

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import random
+import secrets
 import socket
 import tempfile
 import time
@@ -22,6 +23,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from ferry.access import AccessStore
 from ferry.cli.logs import configure
 from ferry.core.errors import ConfigError
 from ferry.project import Project
@@ -77,11 +79,25 @@ async def _demo(seed: int, directory: Path | None, customers: int, rounds: int) 
             runner = Runner(assembly, Listen("127.0.0.1", 7070))
             try:
                 async with runner.running():
-                    console.print("Control API at http://127.0.0.1:7070/api/docs; webhooks at /hooks/<connection>.")
+                    password = await _demo_login(runner.access.people)
+                    console.print(
+                        f"[bold]Console at http://127.0.0.1:7070[/]: log in as [bold]demo[/] with the password "
+                        f"[bold]{password}[/] (API at /api/docs; webhooks at /hooks/<connection>)."
+                    )
                     await _initial_load(runner)
                     await _show_changes(runner, rounds)
             finally:
                 await assembly.aclose()
+
+
+async def _demo_login(people: AccessStore) -> str:
+    """An admin for the demo's console, with a new password each run (the demo's state is thrown away)."""
+    password = secrets.token_urlsafe(9)
+    if await people.user("demo") is None:
+        await people.add_user("demo", "admin", password)
+    else:
+        await people.update_user("demo", role="admin", password=password)
+    return password
 
 
 #: The template's finance and stock syncs: every seeded invoice, payment and stock row would pass

@@ -8,11 +8,13 @@ import typer
 from rich.console import Console
 
 from ferry import __version__
+from ferry.cli.api import api
 from ferry.cli.demo import demo
 from ferry.cli.project import init, project_app, validate_command
 from ferry.cli.run import dlq_app, run, status, sync
 from ferry.cli.sandbox import sandbox_app
 from ferry.cli.secrets import secrets_app
+from ferry.cli.users import users_app
 from ferry.cli.workflows import workflow_app
 from ferry.core.errors import FerryError
 
@@ -34,6 +36,8 @@ app.command()(sync)
 app.command()(status)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(users_app, name="users")
+app.command()(api)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -50,6 +51,16 @@ class ListPlan:
     item: ObjectPlan
     when: Evaluator | None
     create_only: bool
+
+
+def _outline(plan: ObjectPlan) -> Iterator[tuple[str, str]]:
+    for item in plan.items:
+        if isinstance(item, FieldPlan):
+            yield item.path, item.text
+        elif isinstance(item, ListPlan):
+            yield from _outline(item.item)
+        else:
+            yield from _outline(item)
 
 
 def _empty(obj: dict[str, Any]) -> bool:
@@ -186,6 +197,10 @@ class Mapping:
 
     def __repr__(self) -> str:
         return f"<Mapping {self.name!r}: {len(self.fields_read)} fields read, {len(self.fields_written)} written>"
+
+    def outline(self) -> list[tuple[str, str]]:
+        """(target path, expression as written) for every target field, in file order: what the console draws."""
+        return list(_outline(self._root))
 
     def apply(
         self, record: dict[str, Any], *, context: dict[str, Any] | None = None, creating: bool = False

@@ -197,6 +197,33 @@ class Connection(BaseModel):
         return dict(self.model_extra or {})
 
 
+class ConsoleAccess(Strict):
+    """Who may use the console and the control API, and how they prove it."""
+
+    login: Literal["local", "header"] = Field(
+        "local",
+        description="`local`: people log in with the names and passwords kept by `ferry users`; `header`: a "
+        "reverse proxy in front of ferry authenticates them and passes the name in `user_header`.",
+    )
+    user_header: str = Field("X-Forwarded-User", description="With `login: header`, the header holding the name.")
+    role_header: str | None = Field(
+        None,
+        description="With `login: header`, a header holding the role (viewer, operator or admin); without it, "
+        "the role is the one `ferry users` gives that name, else `default_role`.",
+    )
+    default_role: Literal["viewer", "operator", "admin"] = Field(
+        "viewer", description="With `login: header`, the role of a name ferry does not know."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="With `login: header`, the addresses whose headers are believed; others must log in.",
+    )
+    secure_cookies: bool | None = Field(
+        None,
+        description="Mark the session cookie Secure (sent over HTTPS only). Unset: on when the public URL is https.",
+    )
+
+
 class ProjectSpec(Strict):
     """The contents of `ferry.yaml`."""
 
@@ -209,4 +236,7 @@ class ProjectSpec(Strict):
     syncs: list[Sync] = Field(default_factory=list, description="The flows between them.")
     workflows: list[Workflow] = Field(
         default_factory=list, description="Multi-step processes (order to cash...), each in its own file."
+    )
+    console: ConsoleAccess = Field(
+        default_factory=ConsoleAccess, description="Access to the console and the control API."
     )

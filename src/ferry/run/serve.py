@@ -13,8 +13,11 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from ferry.access import AccessPolicy, AccessStore
 from ferry.api import control_app
+from ferry.api.flows import sync_flow, workflow_flow
 from ferry.api.health import Telemetry
+from ferry.console import mount_console
 from ferry.core.errors import ConfigError, FerryError
 from ferry.engine.intake import Poller
 from ferry.engine.retry import RetryPolicy
@@ -55,15 +58,27 @@ class Runner:
             webhook_secrets=assembly.webhook_secrets,
             workflows=assembly.workflows,
         )
-        flows: dict[str, FlowKind] = {s.name: "sync" for s in assembly.syncs}
-        flows |= {w.name: "workflow" for w in assembly.workflows}
-        self.telemetry = Telemetry(assembly.http_stats, flows, self.engine.settled)
+        settings = assembly.project.spec.console
+        secure = settings.secure_cookies
+        if secure is None:
+            secure = self.listen.url.startswith("https://")
+        self.access = AccessPolicy(AccessStore(assembly.store), settings, secure_cookies=secure)
+        flows = [sync_flow(s, assembly.poll_seconds.get(s.name)) for s in assembly.syncs]
+        flows += [workflow_flow(w) for w in assembly.workflows]
+        kinds: dict[str, FlowKind] = {s.name: "sync" for s in assembly.syncs}
+        kinds |= {w.name: "workflow" for w in assembly.workflows}
+        self.telemetry = Telemetry(assembly.http_stats, kinds, self.engine.settled)
         self.app = control_app(
             assembly.store,
             breakers=self.engine.breakers,
             extra_routes=self.engine.receiver.routes(),
+            access=self.access,
+            flows=flows,
+            project=assembly.project,
+            wake=self.engine.wake,
             telemetry=self.telemetry,
         )
+        mount_console(self.app, self.access, project=assembly.project.spec.name, directory=str(assembly.project.root))
         self.server: uvicorn.Server | None = None
         self.subscriptions: dict[str, str] = {}
 
@@ -112,6 +127,11 @@ class Runner:
                 if serving.done():
                     serving.result()
                 await asyncio.sleep(0.01)
+            if not await self.access.people.users() and self.access.settings.login == "local":
+                log.warning(
+                    "no one can log in to the console yet: add an admin with `ferry users add %s NAME --role admin`",
+                    self.assembly.project.root,
+                )
             await self.subscribe()
             polled = [p for p in self.engine.pollers if self._polls(p)]
             store = self.assembly.store

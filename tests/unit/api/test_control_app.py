@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import httpx
 
-from ferry.api import control_app
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store import AuditEntry, Link, NewEvent, SqliteStore
+from tests.unit.api.clients import api_client
 
 
 async def client(store: SqliteStore, breakers: dict[str, CircuitBreaker] | None = None) -> httpx.AsyncClient:
-    app = control_app(store, breakers=breakers)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test")
+    return await api_client(store, "operator", breakers=breakers)
 
 
 async def dead(store: SqliteStore, record: str) -> int:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from ferry.api import control_app
 from ferry.api.health import Telemetry
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.http.limits import TokenBucket
 from ferry.http.stats import ConnectionStats
+from tests.unit.api.clients import api_client
 
 
 def telemetry() -> tuple[dict[str, CircuitBreaker], Telemetry]:
@@ -29,8 +28,7 @@ def telemetry() -> tuple[dict[str, CircuitBreaker], Telemetry]:
 
 async def test_connections_show_auth_traffic_and_headroom(store: SqliteStore) -> None:
     breakers, observed = telemetry()
-    app = control_app(store, breakers=breakers, telemetry=observed)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test") as c:
+    async with await api_client(store, "viewer", breakers=breakers, telemetry=observed) as c:
         crm, erp = (await c.get("/api/connections")).json()
     assert (crm["connection"], crm["auth"], crm["requests"], crm["rate_limit"]["tokens"]) == ("crm", "unknown", 0, None)
     assert (erp["circuit"], erp["paused_reason"], erp["auth"]) == ("open", "credentials refused", "failing")
@@ -47,8 +45,7 @@ async def test_metrics_read_the_store_at_each_scrape(store: SqliteStore) -> None
     letter = await store.dead_letter(claim, error_class="ValidationError", error="bad", payload=None)
     await store.runs.start("order-to-cash", "o-1", "o-1", None)
     breakers, observed = telemetry()
-    app = control_app(store, breakers=breakers, telemetry=observed)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ferry.test") as c:
+    async with await api_client(store, "viewer", breakers=breakers, telemetry=observed) as c:
         text = (await c.get("/metrics")).text
         await store.resolve_dead_letter(letter, state="dropped", reason="test")
         again = (await c.get("/metrics")).text

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from ferry.engine.store import SqliteStore
+from ferry.project import Project
+from ferry.project.models import ProjectSpec
 from ferry.run.assemble import Assembly
 from ferry.run.serve import Listen, Runner
 
@@ -37,7 +39,8 @@ async def test_the_server_takes_a_free_port_and_answers_without_nagle_delays(tmp
     store = SqliteStore(tmp_path / "state.db")
     await store.open()
     try:
-        runner = Runner(Assembly(None, store, [], {}, {}), Listen("127.0.0.1", 0))  # type: ignore[arg-type]
+        project = Project(tmp_path, ProjectSpec(version=1, name="p", connections={}))
+        runner = Runner(Assembly(project, store, [], {}, {}), Listen("127.0.0.1", 0))
         sock = runner.bind()
         assert runner.listen.port == sock.getsockname()[1] != 0
         assert runner.listen.url == f"http://127.0.0.1:{runner.listen.port}"  # where webhooks are sent

@@ -140,6 +140,41 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, step)
     );
     """,
+    # Console access: people and their roles, API tokens, login sessions, and what they did.
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+        password_hash TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        label TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        last_used_at REAL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        outcome TEXT NOT NULL,
+        remote TEXT
+    );
+    CREATE INDEX actions_at ON actions(at);
+    """,
     # Overview charts and /metrics: settled events and finished runs by time (partial, so work still in
     # the queue costs nothing; covering, so counting them reads the index alone), and a sample a minute
     # of each flow's queue depth and lag (engine/store/series.py).

@@ -1,0 +1,333 @@
+// The ferry console: small Alpine.js components over the JSON control API (/api/...).
+// Values from the API reach the page only through x-text/x-model (text, never HTML) or the SVG
+// builders below, which set text with textContent, so nothing a record holds can run as code.
+"use strict";
+
+const ferry = {
+  csrf: document.querySelector('meta[name="csrf"]')?.content || "",
+
+  async api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") headers["X-CSRF-Token"] = ferry.csrf;
+    let response;
+    try {
+      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+    } catch (e) {
+      Alpine.store("net").lost("ferry is not answering; retrying…");
+      throw new Error("ferry is not answering (is `ferry run` still running?)");
+    }
+    if (response.status === 401 && !path.startsWith("/api/session")) {
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      throw new Error("Logged out");
+    }
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: text }; }
+    if (response.status >= 500) Alpine.store("net").lost("ferry answered with an error: " + ferry.message(data, response));
+    else Alpine.store("net").ok();
+    if (!response.ok) throw new Error(ferry.message(data, response));
+    return data;
+  },
+  get: (path) => ferry.api("GET", path),
+  post: (path, body) => ferry.api("POST", path, body === undefined ? {} : body),
+
+  message(data, response) {
+    const detail = data && data.detail;
+    if (Array.isArray(detail)) return detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
+    return detail || `${response.status} ${response.statusText}`;
+  },
+
+  when(ts) { return ts ? new Date(ts).toLocaleString() : "—"; },
+  ago(ts) {
+    if (!ts) return "—";
+    const s = (Date.now() - new Date(ts).getTime()) / 1000;
+    return s < 60 ? `${Math.max(0, Math.round(s))} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : s < 86400 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} d ago`;
+  },
+  secs(s) {
+    if (s === null || s === undefined) return "—";
+    return s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+  },
+  json(v) { return JSON.stringify(v, null, 2); },
+  param(name) { return new URLSearchParams(location.search).get(name) || ""; },
+  data(name) { return document.querySelector("main").dataset[name] || ""; },
+  recordUrl(sync, side, id) { return `/records/${encodeURIComponent(sync)}/${side}/${id.split("/").map(encodeURIComponent).join("/")}`; },
+  apiPath(...parts) { return parts.map((p) => String(p).split("/").map(encodeURIComponent).join("/")).join("/"); },
+
+  // --- SVG, built with the DOM so text stays text ---------------------------------------------
+  el(tag, attrs, text) {
+    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  },
+
+  // A bar chart of one series: bars for `key`, optional red overlay for `bad`.
+  chart(target, buckets, key, bad) {
+    target.replaceChildren();
+    const w = 600, h = 120, n = Math.max(buckets.length, 1);
+    const top = Math.max(1, ...buckets.map((b) => b[key] || 0));
+    const svg = ferry.el("svg", { class: "chart", viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: "none" });
+    buckets.forEach((b, i) => {
+      const x = (i / n) * w, bw = Math.max(1, w / n - 1);
+      const v = b[key] || 0, bh = (v / top) * (h - 14);
+      const bar = ferry.el("rect", { x, y: h - bh, width: bw, height: bh, fill: "#1f6feb", opacity: 0.75 });
+      bar.appendChild(ferry.el("title", {}, `${new Date(b.start).toLocaleString()}: ${v}`));
+      svg.appendChild(bar);
+      if (bad && b[bad]) {
+        const fh = (b[bad] / top) * (h - 14);
+        svg.appendChild(ferry.el("rect", { x, y: h - fh, width: bw, height: fh, fill: "#c4320a" }));
+      }
+    });
+    svg.appendChild(ferry.el("text", { x: 4, y: 11, "font-size": 10, fill: "#667085" }, `max ${top}`));
+    target.appendChild(svg);
+  },
+
+  box(svg, x, y, w, h, title, sub, tone) {
+    svg.appendChild(ferry.el("rect", { x, y, width: w, height: h, rx: 8, fill: tone || "#f1f5ff", stroke: "#9db8f5" }));
+    svg.appendChild(ferry.el("text", { x: x + w / 2, y: y + (sub ? h / 2 - 4 : h / 2 + 4), "text-anchor": "middle", "font-weight": 600, "font-size": 13 }, title));
+    if (sub) svg.appendChild(ferry.el("text", { x: x + w / 2, y: y + h / 2 + 13, "text-anchor": "middle", "font-size": 11, fill: "#667085" }, sub.length > 42 ? sub.slice(0, 40) + "…" : sub));
+  },
+  arrow(svg, x1, y1, x2, y2, label) {
+    svg.appendChild(ferry.el("line", { x1, y1, x2, y2, stroke: "#667085", "stroke-width": 1.5, "marker-end": "url(#arrow)" }));
+    if (label) svg.appendChild(ferry.el("text", { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, "text-anchor": "middle", "font-size": 11, fill: "#667085" }, label));
+  },
+  canvas(target, w, h) {
+    target.replaceChildren();
+    const svg = ferry.el("svg", { class: "diagram", viewBox: `0 0 ${w} ${h}`, height: h });
+    const defs = ferry.el("defs");
+    const marker = ferry.el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
+    marker.appendChild(ferry.el("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#667085" }));
+    defs.appendChild(marker);
+    svg.appendChild(defs);
+    target.appendChild(svg);
+    return svg;
+  },
+
+  // A sync: left system -> mapping -> right system, arrows per direction it flows.
+  syncDiagram(target, flow) {
+    const svg = ferry.canvas(target, 760, 150);
+    ferry.box(svg, 10, 40, 200, 70, flow.left.connection, flow.left.entity);
+    ferry.box(svg, 300, 40, 160, 70, "ferry", `${flow.trigger}`, "#eefbf4");
+    ferry.box(svg, 550, 40, 200, 70, flow.right.connection, flow.right.entity);
+    const toRight = flow.direction !== "right_to_left", toLeft = flow.direction !== "left_to_right";
+    if (toRight) { ferry.arrow(svg, 212, 62, 298, 62, "changes"); ferry.arrow(svg, 462, 62, 548, 62, "writes"); }
+    if (toLeft) { ferry.arrow(svg, 548, 90, 462, 90, "changes"); ferry.arrow(svg, 298, 90, 212, 90, "writes"); }
+    svg.appendChild(ferry.el("text", { x: 380, y: 135, "text-anchor": "middle", "font-size": 11, fill: "#667085" }, `conflicts: ${flow.conflicts}`));
+  },
+
+  // A workflow: its trigger, then its steps top to bottom; a branch's cases side by side.
+  workflowDiagram(target, flow) {
+    const rows = [];
+    const place = (steps, col, width, depth) => {
+      let row = depth;
+      for (const step of steps) {
+        rows.push({ step, col, width, row });
+        row += 1;
+        if (step.branches.length) {
+          const cw = width / step.branches.length;
+          const ends = step.branches.map((b, i) => place(b, col + i * cw, cw, row));
+          row = Math.max(row, ...ends);
+        }
+      }
+      return row;
+    };
+    const end = place(flow.steps, 0, 1, 1);
+    const W = 900, rowH = 64, h = (end + 1) * rowH;
+    const svg = ferry.canvas(target, W, h);
+    ferry.box(svg, W / 2 - 150, 8, 300, 44, "trigger", flow.trigger, "#eefbf4");
+    let previous = { x: W / 2, y: 52 };
+    const last = {};
+    for (const r of rows) {
+      const bw = Math.min(280, r.width * W - 16), x = r.col * W + (r.width * W - bw) / 2, y = r.row * rowH + 8;
+      const from = last[r.col + ":" + r.width] || (r.row === 1 ? previous : { x: x + bw / 2, y: y - 18 });
+      ferry.arrow(svg, from.x, from.y, x + bw / 2, y - 2);
+      ferry.box(svg, x, y, bw, 44, `${r.step.name} · ${r.step.kind}`, r.step.target || r.step.when || "", r.step.kind === "branch" ? "#fff7e6" : undefined);
+      last[r.col + ":" + r.width] = { x: x + bw / 2, y: y + 44 };
+      previous = { x: x + bw / 2, y: y + 44 };
+    }
+  },
+};
+
+document.addEventListener("alpine:init", () => {
+  Alpine.store("net", {
+    down: false, text: "",
+    lost(text) { this.down = true; this.text = text; },
+    ok() { this.down = false; },
+  });
+
+  // Poll `load` every `every` ms while the page is open; errors show, and the next poll retries.
+  const live = (every, extra) => ({
+    error: "", loaded: false,
+    async init() { await this.refresh(); if (every) setInterval(() => this.refresh(), every); },
+    async refresh() {
+      try { await this.load(); this.error = ""; } catch (e) { this.error = e.message; }
+      this.loaded = true;
+    },
+    ...extra,
+  });
+
+  Alpine.data("login", () => ({
+    name: "", password: "", error: "", busy: false,
+    async submit() {
+      this.busy = true; this.error = "";
+      try {
+        await ferry.api("POST", "/api/session", { name: this.name, password: this.password });
+        const next = ferry.param("next");
+        location.href = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+      } catch (e) { this.error = e.message; }
+      this.busy = false;
+    },
+  }));
+
+  Alpine.data("logout", () => ({
+    async out() { await ferry.api("DELETE", "/api/session"); location.href = "/login"; },
+  }));
+
+  Alpine.data("overview", () => live(3000, {
+    syncs: [], connections: [], workflows: {}, flows: [], series: {}, window: "hour", seriesError: "",
+    async load() {
+      [this.syncs, this.connections, this.workflows] = await Promise.all([ferry.get("/api/syncs"), ferry.get("/api/connections"), ferry.get("/api/workflows")]);
+      if (!this._charted || Date.now() - this._charted > 30000) await this.loadSeries();
+    },
+    async loadSeries() {
+      this._charted = Date.now();
+      try {
+        const data = await ferry.get(`/api/overview?window=${this.window}`);
+        this.series = Object.fromEntries((data.flows || []).map((f) => [f.name, f]));
+        this.seriesError = "";
+        this.$nextTick(() => this.draw());
+      } catch (e) { this.seriesError = e.message; }
+    },
+    draw() {
+      for (const node of this.$root.querySelectorAll("[data-chart]")) {
+        const flow = this.series[node.dataset.chart];
+        if (flow) ferry.chart(node, flow.buckets, "processed", "failed");
+      }
+    },
+    setWindow(w) { this.window = w; this.loadSeries(); },
+    runsOf(name) { return Object.entries(this.workflows[name] || {}).map(([s, n]) => `${n} ${s}`).join(", ") || "no runs yet"; },
+    // A method, not a getter: the component is built by spreading objects, which would freeze a getter.
+    total(key) { return this.syncs.reduce((a, s) => a + (s[key] || 0), 0); },
+    health(c) { return c.circuit === "closed" ? "ok" : c.circuit === "open" ? "bad" : "warn"; },
+  }));
+
+  Alpine.data("flows", () => live(0, {
+    flows: [],
+    async load() { this.flows = await ferry.get("/api/flows"); },
+  }));
+
+  Alpine.data("flow", () => live(0, {
+    flow: null, status: null,
+    async load() {
+      this.flow = await ferry.get(ferry.apiPath("/api/flows", ferry.data("name")));
+      this.$nextTick(() => {
+        const node = this.$root.querySelector("#diagram");
+        if (this.flow.kind === "sync") ferry.syncDiagram(node, this.flow); else ferry.workflowDiagram(node, this.flow);
+      });
+    },
+  }));
+
+  Alpine.data("runs", () => live(5000, {
+    runs: [], workflow: ferry.param("workflow"), state: ferry.param("state"),
+    async load() {
+      const q = new URLSearchParams();
+      if (this.workflow) q.set("workflow", this.workflow);
+      if (this.state) q.set("state", this.state);
+      this.runs = await ferry.get(`/api/workflows/runs?${q}`);
+    },
+  }));
+
+  Alpine.data("run", () => live(5000, {
+    run: null, reason: "", notice: "",
+    async load() { this.run = await ferry.get(`/api/workflows/runs/${Number(ferry.data("id"))}`); },
+    async act(what) {
+      try {
+        await ferry.post(`/api/workflows/runs/${this.run.id}/${what}`, what === "cancel" ? { reason: this.reason } : undefined);
+        this.notice = what === "retry" ? "Retried: the run resumes at the step that stopped it." : "Cancelled.";
+        await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+  }));
+
+  Alpine.data("deadLetters", () => live(5000, {
+    letters: [], sync: ferry.param("sync"), selected: [], reason: "", notice: "",
+    async load() { this.letters = await ferry.get(`/api/dead-letters${this.sync ? "?sync=" + encodeURIComponent(this.sync) : ""}`); },
+    async replay(id) {
+      try { await ferry.post(`/api/dead-letters/${id}/replay`); this.notice = `Dead letter ${id} replayed.`; await this.load(); } catch (e) { this.error = e.message; }
+    },
+  }));
+
+  Alpine.data("deadLetter", () => live(0, {
+    letter: null, payload: "", reason: "", notice: "",
+    async load() {
+      this.letter = await ferry.get(`/api/dead-letters/${Number(ferry.data("id"))}`);
+      this.payload = ferry.json(this.letter.payload);
+    },
+    async replay(edited) {
+      this.error = ""; this.notice = "";
+      let body;
+      if (edited) {
+        try { body = { payload: JSON.parse(this.payload) }; } catch (e) { this.error = `The payload is not valid JSON: ${e.message}`; return; }
+      }
+      try { await ferry.post(`/api/dead-letters/${this.letter.id}/replay`, body); this.notice = "Replayed: ferry is processing the record again."; await this.load(); } catch (e) { this.error = e.message; }
+    },
+    async drop() {
+      try { await ferry.post(`/api/dead-letters/${this.letter.id}/drop`, { reason: this.reason }); this.notice = "Discarded."; await this.load(); } catch (e) { this.error = e.message; }
+    },
+  }));
+
+  Alpine.data("records", () => live(0, {
+    q: ferry.param("q"), sync: ferry.param("sync"), side: ferry.param("side") || "left", id: ferry.param("id"), matches: [],
+    async load() {
+      if (!this.q) return;
+      this.matches = await ferry.get(`/api/records/search?q=${encodeURIComponent(this.q)}`);
+    },
+    search() { history.replaceState(null, "", `?q=${encodeURIComponent(this.q)}`); this.refresh(); },
+  }));
+
+  Alpine.data("record", () => live(0, {
+    history: null,
+    async load() {
+      this.history = await ferry.get(ferry.apiPath("/api/records", ferry.data("sync"), ferry.data("side"), ferry.data("id")));
+    },
+  }));
+
+  Alpine.data("admin", () => live(0, {
+    users: [], actions: [], connections: [], secrets: [], name: "", role: "viewer", password: "", notice: "", token: "",
+    secretName: "", secretValue: "", pauseReason: "",
+    async load() {
+      [this.users, this.actions, this.connections, this.secrets] = await Promise.all([
+        ferry.get("/api/users"), ferry.get("/api/actions?limit=100"), ferry.get("/api/connections"), ferry.get("/api/secrets").catch(() => []),
+      ]);
+    },
+    async circuit(c, what) {
+      try {
+        await ferry.post(ferry.apiPath("/api/connections", c.connection, what), what === "pause" ? { reason: this.pauseReason } : undefined);
+        this.notice = `${c.connection} ${what === "pause" ? "paused" : "resumed"}.`; await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+    async setSecret() {
+      try {
+        const done = await ferry.api("PUT", ferry.apiPath("/api/secrets", this.secretName), { value: this.secretValue });
+        this.notice = `Stored ${done.name}; it takes effect ${done.applies}.`; this.secretValue = ""; await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+    async add() {
+      try {
+        await ferry.post("/api/users", { name: this.name, role: this.role, password: this.password });
+        this.notice = `Added ${this.name}.`; this.name = this.password = ""; await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+    async setRole(user, role) {
+      try { await ferry.api("PUT", ferry.apiPath("/api/users", user.name), { role }); this.notice = `${user.name} is now ${role}.`; await this.load(); } catch (e) { this.error = e.message; await this.load(); }
+    },
+    async remove(user) {
+      if (!confirm(`Remove ${user.name}?`)) return;
+      try { await ferry.api("DELETE", ferry.apiPath("/api/users", user.name)); this.notice = `Removed ${user.name}.`; await this.load(); } catch (e) { this.error = e.message; }
+    },
+    async issue(user) {
+      try { this.token = (await ferry.post(ferry.apiPath("/api/users", user.name, "tokens"), { label: "console" })).token; } catch (e) { this.error = e.message; }
+    },
+  }));
+});

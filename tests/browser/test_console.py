@@ -1,0 +1,121 @@
+"""A person at the console: logs in, sees the overview, finds the record that failed, fixes it, replays
+it, and sees it arrive in the other system. Screenshots of the main pages are left in build/screenshots."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from playwright.async_api import Page, expect
+
+from ferry.access import AccessStore
+from tests.browser.conftest import shot
+from tests.e2e.conftest import Harness, Systems, eventually, live
+
+PASSWORD = "ops-password-123"
+
+
+async def make_failure(h: Harness) -> str:
+    made = await h.d365.post(
+        "accounts",
+        json={
+            "name": "Nowhere Gas Supply",
+            "customertypecode": 3,
+            "address1_line1": "7 Lost Lane",
+            "address1_city": "Springfield",
+            "address1_country": "Atlantis",  # no ISO country: TIMS cannot take the address
+        },
+        headers={"Prefer": "return=representation"},
+    )
+    account_id: str = made.json()["accountid"]
+
+    async def dead() -> bool:
+        return bool(await h.assembly.store.dead_letters())
+
+    await eventually(dead, within=60)
+    return account_id
+
+
+async def log_in(page: Page, base: str, name: str) -> None:
+    await page.goto(f"{base}/dead-letters")
+    await expect(page).to_have_url(f"{base}/login?next=/dead-letters")
+    await page.fill("input[name=name]", name)
+    await page.fill("input[name=password]", "wrong password")
+    await page.click("button[type=submit]")
+    await expect(page.locator(".notice.bad")).to_have_text("Wrong user name or password.")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page).to_have_url(f"{base}/dead-letters")
+
+
+async def test_an_operator_finds_a_failed_record_fixes_it_and_sees_it_arrive(
+    tmp_path: Path, systems: Systems, page: Page
+) -> None:
+    async with live(tmp_path / "p", systems, poll_seconds=None) as h:
+        assert h.runner is not None
+        base = h.runner.listen.url
+        await AccessStore(h.assembly.store).add_user("olive", "operator", PASSWORD)
+        account_id = await make_failure(h)
+
+        await log_in(page, base, "olive")
+        row = page.locator(f"tr:has-text('{account_id}')")
+        await expect(row).to_contain_text("Country")
+        await shot(page, "dead-letters")
+        await row.locator("a").first.click()
+        await expect(page.locator("#error")).to_contain_text("Country")
+        await shot(page, "dead-letter")
+
+        # The cause is fixed where it lives, then the record is replayed from the console.
+        fixed = await h.d365.patch(f"accounts({account_id})", json={"address1_country": "Australia"})
+        assert fixed.status_code == 204
+        await page.click("text=Replay (read the record again)")
+        await expect(page.locator(".notice.ok")).to_contain_text("Replayed")
+
+        async def arrived() -> list[dict[str, object]]:
+            found: list[dict[str, object]] = (await h.tims.get("customers", params={"ExternalID": account_id})).json()[
+                "data"
+            ]
+            return found
+
+        [customer] = await eventually(arrived, within=60)
+        assert customer["BillingAddress"]["Country"] == "AU"  # type: ignore[index]
+
+        await page.goto(f"{base}/records/customers/left/{account_id}")
+        await expect(page.locator(".timeline")).to_contain_text("created")
+        await expect(page.locator(".card")).to_contain_text(str(customer["CustomerID"]))
+        await shot(page, "record")
+
+        await page.goto(f"{base}/")
+        await expect(page.locator("tr[data-sync=customers]")).to_be_visible()
+        await expect(page.locator("[data-connection=tims] .badge")).to_have_text("closed")
+        await shot(page, "overview")
+        await page.goto(f"{base}/flows/customers")
+        await expect(page.locator("#diagram svg")).to_contain_text("tims")
+        await expect(page.locator("table").first).to_contain_text("CompanyName")
+        await shot(page, "flow")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_console_shows_when_ferry_stops_answering_and_recovers_when_it_is_back(
+    tmp_path: Path, systems: Systems, page: Page
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with live(tmp_path / "p", systems, port=port) as h:
+        await AccessStore(h.assembly.store).add_user("olive", "operator", PASSWORD)
+        await log_in(page, base, "olive")
+        await page.goto(f"{base}/")
+        await expect(page.locator("tr[data-sync=customers]")).to_be_visible()
+        await expect(page.locator(".banner").first).to_be_hidden()
+    # ferry stopped: the page's next refresh finds no one answering, and says so.
+    await expect(page.locator(".banner").first).to_contain_text("not answering", timeout=15_000)
+    await shot(page, "not-answering")
+    async with live(tmp_path / "p", systems, port=port):
+        # Back (the same store, so the same login session): the banner goes without a reload.
+        await expect(page.locator(".banner").first).to_be_hidden(timeout=15_000)
+        await expect(page.locator("tr[data-sync=customers]")).to_be_visible()
