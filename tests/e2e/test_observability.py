@@ -33,6 +33,8 @@ async def test_a_running_project_reports_metrics_health_and_charts(tmp_path: Pat
             connections = (await api.get("/api/connections")).json()
             overview = (await api.get("/api/overview", params={"window": "hour"})).json()
             wrong = await api.get("/api/overview", params={"window": "year"})
+            one = (await api.get("/api/overview", params={"window": "week", "flow": "customers"})).json()
+            unknown = await api.get("/api/overview", params={"flow": "nope"})
 
     assert refused.status_code == 401  # a viewer's API token is needed, as for every read
     assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
@@ -57,3 +59,5 @@ async def test_a_running_project_reports_metrics_health_and_charts(tmp_path: Pat
     assert flow["kind"] == "sync" and flow["totals"]["processed"] >= 25 and flow["totals"]["failed"] == 0
     assert flow["totals"]["pending"] is not None  # the runner sampled the queue as it started
     assert wrong.status_code == 422 and "hour | day | week" in wrong.json()["detail"]
+    assert [f["flow"] for f in one["flows"]] == ["customers"] and len(one["flows"][0]["buckets"]) == 84
+    assert unknown.status_code == 404 and "customers" in unknown.json()["detail"]

@@ -53,16 +53,21 @@ def overview_routes(store: SqliteStore, flows: Mapping[str, FlowKind] | None = N
     choices = " | ".join(WINDOWS)
 
     @router.get("/api/overview", response_model=OverviewOut)
-    async def overview(window: str = "hour") -> OverviewOut:
+    async def overview(window: str = "hour", flow: str | None = None) -> OverviewOut:
+        """Per flow, what it settled and failed and how far behind it was, in buckets of the window."""
         if window not in WINDOWS:
             raise HTTPException(422, f"window '{window}' is not one of {choices}; for example ?window=day.")
         found = await store.series.overview(cast(Window, window), dict(flows or {}))
+        series = [s for s in found.flows if flow is None or s.flow == flow]
+        if flow is not None and not series:
+            known = ", ".join(s.flow for s in found.flows) or "none yet"
+            raise HTTPException(404, f"There is no flow '{flow}' (with data in this window); there are: {known}.")
         return OverviewOut(
             window=found.window,
             bucket_seconds=found.bucket_seconds,
             start=_at(found.start),
             end=_at(found.end),
-            flows=[_flow(s) for s in found.flows],
+            flows=[_flow(s) for s in series],
         )
 
     return router
