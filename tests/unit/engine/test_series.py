@@ -89,5 +89,7 @@ async def test_workflow_runs_count_as_their_flow_and_trigger_events_do_not(timed
     )
     flow = (await store.series.overview("day", {"order-to-cash": "workflow"})).flows[0]
     assert (flow.kind, flow.processed, flow.failed, flow.buckets[-1].error_rate) == ("workflow", 1, 1, 1.0)
+    [undeclared] = (await store.series.overview("hour")).flows  # a flow the project no longer names
+    assert (undeclared.kind, undeclared.processed) == ("workflow", 1)
     totals = await store.series.totals()
     assert totals["order-to-cash"]["runs_failed"] == 1 and totals["order-to-cash"]["events_done"] == 1

@@ -192,13 +192,20 @@ def _overview(
     c: sqlite3.Connection, window: str, start: float, end: float, width: int, flows: dict[str, FlowKind]
 ) -> Overview:
     count = (end - start) // width
-    workflows = {w for (w,) in c.execute("SELECT DISTINCT workflow FROM runs")}
+    kinds: dict[str, FlowKind] = dict(flows)
+
+    def kind_of(flow: str) -> FlowKind:
+        """Declared, else a workflow if it has runs (a flow the project no longer names)."""
+        if flow not in kinds:
+            has_runs = c.execute("SELECT 1 FROM runs WHERE workflow=? LIMIT 1", (flow,)).fetchone()
+            kinds[flow] = "workflow" if has_runs else "sync"
+        return kinds[flow]
+
     series: dict[str, FlowSeries] = {}
 
     def of(flow: str) -> FlowSeries:
         if flow not in series:
-            kind: FlowKind = flows.get(flow) or ("workflow" if flow in workflows else "sync")
-            series[flow] = FlowSeries(flow, kind, [Bucket(start + i * width) for i in range(int(count))])
+            series[flow] = FlowSeries(flow, kind_of(flow), [Bucket(start + i * width) for i in range(int(count))])
         return series[flow]
 
     for flow in flows:
@@ -209,7 +216,7 @@ def _overview(
         " WHERE finished_at >= ? AND finished_at < ? GROUP BY sync, b, state",
         (start, width, count - 1, start, end),
     ):
-        if flows.get(flow, "workflow" if flow in workflows else "sync") == "workflow":
+        if kind_of(flow) == "workflow":
             continue  # a workflow's trigger events are counted as its runs
         bucket = of(flow).buckets[b]
         bucket.processed += n
