@@ -26,9 +26,11 @@ from ferry.api.models import (
 )
 from ferry.api.overview import overview_routes
 from ferry.api.people import people_routes
+from ferry.api.reconcile import reconcile_routes
 from ferry.api.session import session_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
+from ferry.engine.reconcile import Reconciler
 from ferry.engine.store.base import DeadLetter, NewEvent, other
 from ferry.engine.store.sqlite import SqliteStore
 from ferry.project import Project
@@ -43,6 +45,7 @@ def control_app(
     flows: list[FlowOut] | None = None,
     project: Project | None = None,
     wake: Callable[[], None] = lambda: None,
+    reconciler: Reconciler | None = None,
     telemetry: Telemetry | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
@@ -132,6 +135,8 @@ def control_app(
 
     api.include_router(workflow_routes(store))
     api.include_router(flow_routes(flows or []))
+    if reconciler is not None:
+        api.include_router(reconcile_routes(reconciler))
     api.include_router(overview_routes(store, telemetry.flows if telemetry else None))
     api.include_router(metrics_routes(store, breakers or {}, telemetry or Telemetry()))
     app.include_router(session_routes(access))

@@ -11,6 +11,7 @@ from ferry import __version__
 from ferry.cli.api import api
 from ferry.cli.demo import demo
 from ferry.cli.project import init, project_app, validate_command
+from ferry.cli.reconcile import reconcile
 from ferry.cli.run import dlq_app, run, status, sync
 from ferry.cli.sandbox import sandbox_app
 from ferry.cli.secrets import secrets_app
@@ -35,6 +36,7 @@ app.command()(run)
 app.command()(sync)
 app.command()(status)
 app.add_typer(dlq_app, name="dlq")
+app.command()(reconcile)
 app.add_typer(workflow_app, name="workflow")
 app.add_typer(users_app, name="users")
 app.command()(api)

@@ -47,7 +47,8 @@ PAGES: tuple[tuple[str, str, str, str, Role], ...] = (
     ("/dead-letters/{id:int}", "dead_letter.html", "dead-letters", "Dead letter {id}", "viewer"),
     ("/reviews", "soon.html", "reviews", "Reviews", "viewer"),
     ("/alerts", "soon.html", "alerts", "Alerts", "viewer"),
-    ("/reconciliation", "soon.html", "reconciliation", "Reconciliation", "viewer"),
+    ("/reconciliation", "reconciliation.html", "reconciliation", "Reconciliation", "viewer"),
+    ("/reconciliation/{id:int}", "reconciliation_one.html", "reconciliation", "Reconciliation {id}", "viewer"),
     ("/admin", "admin.html", "admin", "Admin", "admin"),
 )
 

@@ -267,6 +267,8 @@ class Processor:
         if link is not None:
             if link.deleted:
                 link = None  # the twin was deleted on purpose; a new change re-creates it
+            elif _reconciling(claim):
+                pass  # a reconciliation found the twin out of step: compare and write even if nothing changed here
             elif source.version is not None and source.version == _written_version(link, origin):
                 _note_seen(link, origin, source)
                 await self.store.finish(claim, link=link, audit=[])
@@ -306,7 +308,9 @@ class Processor:
         """Map the source and make the target agree: update the twin, or create it; then remember."""
         dst_spec = spec.side(target_side)
 
-        if link is not None and target is not None and _changed_since_sync(link, target_side, target):
+        changed = link is not None and target is not None and _changed_since_sync(link, target_side, target)
+        if changed and not _reconciling(claim):  # a reconciliation chose this side as authoritative already
+            assert link is not None and target is not None
             decision = self._resolve_conflict(spec, origin, source, target)
             if decision == "review":
                 await self.store.hold_for_review(
@@ -370,7 +374,7 @@ class Processor:
                 WriteKind.CREATE,
                 dst_spec.entity,
                 data=payload,
-                idempotency_key=f"ferry-{spec.name}-{origin}-{source.id}",
+                idempotency_key=f"ferry-{spec.name}-{origin}-{source.id}{_heal_key(claim)}",
             )
             action = "created"
         result = await self._call(dst_spec.connection, self.batchers[dst_spec.connection].write(op))
@@ -432,6 +436,20 @@ class Processor:
         if missing := twins.missing():
             raise DependencyMissing(missing, spec.side(other(origin)).connection)
         return mapping.apply(data, context=context, creating=creating)
+
+    async def desired(
+        self, spec: SyncSpec, origin: Side, source: Record, target_id: str | None
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """What the engine would write to the twin of `source` (whose id is `target_id`, None if it has none):
+        the mapped payload, or None and the reason when the mapping skips the record. Reconciliation compares
+        twins with this, so that "different" means what settling the record would change."""
+        context = {"sync": spec.name, "source_side": origin, "source_id": source.id, "target_id": target_id}
+        try:
+            if reason := await self._skips(spec, origin, source, context):
+                return None, reason
+            return await self._map(spec, origin, source, context, creating=target_id is None), None
+        except _Failed as failed:  # reading a twin the mapping names failed
+            raise failed.error from None
 
     async def _skips(self, spec: SyncSpec, origin: Side, source: Record, context: dict[str, Any]) -> str | None:
         """Why the mapping's `skip_when` skips the record, or None; the twins it names are resolved first
@@ -582,6 +600,18 @@ class Processor:
             claim, link=link, audit=[AuditEntry(spec.name, origin, claim.record_id, "deleted", {}, target_id)]
         )
         return "deleted"
+
+
+def _reconciling(claim: Claim) -> bool:
+    """Was the record queued by a reconciliation's heal (its twin is out of step, whatever versions say)?"""
+    return any(e.source == "reconcile" for e in claim.events)
+
+
+def _heal_key(claim: Claim) -> str:
+    """A heal re-creates a twin that was deleted: a key of its own, so the system does not answer with the
+    create it remembers under the record's usual key (the twin now gone)."""
+    healing = [e.id for e in claim.events if e.source == "reconcile"]
+    return f"-heal{healing[0]}" if healing else ""
 
 
 def _linked_elsewhere(spec: SyncSpec, side: Side, candidate: Record, source_id: str) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ferry.workflow.spec import seconds
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
@@ -134,6 +136,29 @@ class Trigger(Strict):
     )
 
 
+class Reconcile(Strict):
+    """Comparing the sync's two systems record by record, on a schedule (docs/reconciliation.md)."""
+
+    every: float | int | str | None = Field(
+        None,
+        description="How often `ferry run` compares them: seconds, or text such as `30m`, `24h`, `7d`; `null` "
+        "(the default) compares only on demand (`ferry reconcile`, the console).",
+    )
+    heal: bool = Field(
+        False, description="Queue the fixes of the drift a scheduled comparison finds, for the engine to settle."
+    )
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: float | int | str | None) -> float | None:
+        if value is None:
+            return None
+        interval = seconds(value)
+        if interval < 60:
+            raise ValueError("a reconciliation reads both systems whole: run it at most once a minute (60s or more)")
+        return interval
+
+
 class Sync(Strict):
     """A flow of records between an entity on the left and one on the right."""
 
@@ -167,6 +192,10 @@ class Sync(Strict):
         description="The records that exist when the sync first runs: `sync` brings them across (pairing those "
         "on both sides through `match`); `skip` passes them over, so only what changes from then on flows (a "
         "ledger that must not post years of invoices it already holds, some in closed periods).",
+    )
+    reconcile: Reconcile = Field(
+        default_factory=Reconcile,
+        description="Compare the two systems record by record on a schedule: `{every: 24h, heal: false}`.",
     )
     deletes: Deletes = Field(
         Deletes.propagate,

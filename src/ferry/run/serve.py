@@ -8,8 +8,9 @@ import dataclasses
 import logging
 import signal
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 
@@ -20,6 +21,7 @@ from ferry.api.health import Telemetry
 from ferry.console import mount_console
 from ferry.core.errors import ConfigError, FerryError
 from ferry.engine.intake import Poller
+from ferry.engine.reconcile import Reconciler, reconcile_every
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.runtime import Engine
 from ferry.engine.store.series import FlowKind
@@ -58,6 +60,9 @@ class Runner:
             webhook_secrets=assembly.webhook_secrets,
             workflows=assembly.workflows,
         )
+        self.reconciler = Reconciler(
+            assembly.store, self.engine.syncs, assembly.connectors, processor=self.engine.processor
+        )
         settings = assembly.project.spec.console
         secure = settings.secure_cookies
         if secure is None:
@@ -76,6 +81,7 @@ class Runner:
             flows=flows,
             project=assembly.project,
             wake=self.engine.wake,
+            reconciler=self.reconciler,
             telemetry=self.telemetry,
         )
         mount_console(self.app, self.access, project=assembly.project.spec.name, directory=str(assembly.project.root))
@@ -118,6 +124,7 @@ class Runner:
     async def running(self) -> AsyncIterator[Runner]:
         """Start serving, subscribing, polling and working; stop cleanly on exit."""
         sock = self.bind()
+        scheduled: list[asyncio.Task[None]] = []
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.server.config.install_signal_handlers = False  # type: ignore[attr-defined]
@@ -150,12 +157,25 @@ class Runner:
                 self.engine.tasks.append(
                     asyncio.create_task(poller.run(interval, self.engine.stopping), name="ferry-poller")
                 )
+            scheduled = [asyncio.create_task(task, name="ferry-reconcile-schedule") for task in self._schedules()]
             yield self
         finally:
+            for task in scheduled:
+                task.cancel()
+            await asyncio.gather(*scheduled, return_exceptions=True)
+            await self.reconciler.aclose()
             await self.engine.stop()
             self.server.should_exit = True
             await serving
             sock.close()
+
+    def _schedules(self) -> list[Coroutine[Any, Any, None]]:
+        """One loop per sync whose project says `reconcile: {every: ...}`."""
+        return [
+            reconcile_every(self.reconciler, sync.name, float(sync.reconcile.every), heal=sync.reconcile.heal)
+            for sync in self.assembly.project.syncs
+            if sync.reconcile.every is not None
+        ]
 
     def _polls(self, poller: Poller) -> bool:
         """Without webhooks a side must be polled; with them, polling (if configured) catches what was missed."""

@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from ferry.connectors.contract import EntitySchema, Health, WebhookSource
 from ferry.core.errors import FerryError
 from ferry.core.records import Page, Record, WriteKind, WriteOp, WriteResult
+from ferry.engine.processor import Processor
+from ferry.engine.store import SqliteStore
 
 _NOW = [datetime(2026, 11, 22, 8, 0, tzinfo=UTC)]
 
@@ -168,3 +170,12 @@ class Rename:
         if self.link_to and context:
             out[self.link_to] = context["source_id"]
         return out
+
+
+async def drain(store: SqliteStore, processor: Processor) -> list[str]:
+    """Settle every due record with `processor`, as the workers would; return the outcomes in order."""
+    outcomes = []
+    while claims := await store.claim(worker="t", limit=10, lease_seconds=30):
+        for claim in claims:
+            outcomes.append(await processor.process(claim))
+    return outcomes

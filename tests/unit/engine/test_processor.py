@@ -11,7 +11,7 @@ from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import ConflictPolicy, MatchRule, SideSpec, SyncSpec
 from ferry.engine.store import NewEvent, SqliteStore
 from ferry.engine.store.base import Side
-from tests.unit.engine.fakes import FakeSystem, Rename
+from tests.unit.engine.fakes import FakeSystem, Rename, drain
 
 LEFT_TO_RIGHT = {"name": "CompanyName", "email": "Email"}
 RIGHT_TO_LEFT = {v: k for k, v in LEFT_TO_RIGHT.items()}
@@ -44,11 +44,7 @@ class Rig:
         return await self.drain()
 
     async def drain(self) -> list[str]:
-        outcomes = []
-        while claims := await self.store.claim(worker="t", limit=10, lease_seconds=30):
-            for claim in claims:
-                outcomes.append(await self.processor.process(claim))
-        return outcomes
+        return await drain(self.store, self.processor)
 
 
 async def test_a_new_record_is_created_on_the_other_side_and_linked(store: SqliteStore) -> None:

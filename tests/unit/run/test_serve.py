@@ -7,7 +7,7 @@ from typing import Any
 
 from ferry.engine.store import SqliteStore
 from ferry.project import Project
-from ferry.project.models import ProjectSpec
+from ferry.project.models import Maps, ProjectSpec, Reconcile, Side, Sync
 from ferry.run.assemble import Assembly
 from ferry.run.serve import Listen, Runner
 
@@ -46,5 +46,25 @@ async def test_the_server_takes_a_free_port_and_answers_without_nagle_delays(tmp
         assert runner.listen.url == f"http://127.0.0.1:{runner.listen.port}"  # where webhooks are sent
         # Without TCP_NODELAY a response written in two parts waits ~40 ms for the peer's delayed ACK.
         assert await nodelay_of_accepted_connection(sock) != 0
+    finally:
+        await store.close()
+
+
+async def test_syncs_that_ask_for_it_are_reconciled_on_a_schedule(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    await store.open()
+    sides = {"left": Side(connection="crm", entity="accounts"), "right": Side(connection="erp", entity="customers")}
+    syncs = [
+        Sync(name="customers", map=Maps(left_to_right="m.yaml"), reconcile=Reconcile(every="24h", heal=True), **sides),
+        Sync(name="orders", map=Maps(left_to_right="m.yaml"), **sides),
+    ]
+    try:
+        project = Project(tmp_path, ProjectSpec(version=1, name="p", connections={}, syncs=syncs))
+        runner = Runner(Assembly(project, store, [], {}, {}), Listen("127.0.0.1", 0))
+        [loop] = runner._schedules()
+        assert loop.cr_frame.f_locals["sync"] == "customers"  # type: ignore[attr-defined]
+        assert loop.cr_frame.f_locals["interval"] == 86400.0  # type: ignore[attr-defined]
+        loop.close()
+        assert "/api/reconciliations" in runner.app.openapi()["paths"]  # the control API serves them
     finally:
         await store.close()

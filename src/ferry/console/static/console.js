@@ -293,6 +293,39 @@ document.addEventListener("alpine:init", () => {
     },
   }));
 
+  Alpine.data("reconciliations", () => live(5000, {
+    syncs: [], latest: {}, recent: [],
+    async load() {
+      const [flows, data] = await Promise.all([ferry.get("/api/flows"), ferry.get("/api/reconciliations")]);
+      this.syncs = flows.filter((f) => f.kind === "sync").map((f) => f.name);
+      this.latest = data.latest; this.recent = data.recent;
+    },
+    async start(sync) {
+      try { const started = await ferry.post("/api/reconciliations", { sync }); location.href = started.url; } catch (e) { this.error = e.message; }
+    },
+  }));
+
+  Alpine.data("reconciliation", () => live(2000, {
+    report: null, items: [], notice: "", busy: false,
+    async load() {
+      if (this.report && this.report.state !== "running") return;  // a finished report does not change by itself
+      await this.fetch();
+    },
+    async fetch() {
+      this.report = await ferry.get(`/api/reconciliations/${Number(ferry.data("id"))}?limit=500`);
+      this.items = this.report.items || [];
+    },
+    async heal() {
+      this.busy = true;
+      try {
+        const done = await ferry.post(`/api/reconciliations/${this.report.id}/heal`);
+        this.notice = `${done.queued} fix(es) queued: the engine applies them now. Compare again to confirm.`;
+        await this.fetch();
+      } catch (e) { this.error = e.message; }
+      this.busy = false;
+    },
+  }));
+
   Alpine.data("admin", () => live(0, {
     users: [], actions: [], connections: [], secrets: [], name: "", role: "viewer", password: "", notice: "", token: "",
     secretName: "", secretValue: "", pauseReason: "",

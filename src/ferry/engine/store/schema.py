@@ -175,6 +175,36 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX actions_at ON actions(at);
     """,
+    # Reconciliations: one row per comparison of a sync's two systems, and the drift it found.
+    """
+    CREATE TABLE reconciliations (
+        id INTEGER PRIMARY KEY,
+        sync TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'failed')),
+        started_by TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        beat_at REAL NOT NULL,
+        finished_at REAL,
+        counts BLOB,
+        error TEXT,
+        healed_at REAL,
+        heal BLOB
+    );
+    CREATE INDEX reconciliations_sync ON reconciliations(sync, id);
+    CREATE TABLE reconciliation_items (
+        reconciliation_id INTEGER NOT NULL REFERENCES reconciliations(id),
+        item INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('missing_left', 'missing_right', 'different', 'orphan_link')),
+        left_id TEXT,
+        right_id TEXT,
+        source TEXT CHECK (source IN ('left', 'right')),
+        fields BLOB,
+        note TEXT NOT NULL DEFAULT '',
+        heal TEXT,
+        PRIMARY KEY (reconciliation_id, item)
+    );
+    CREATE INDEX reconciliation_items_kind ON reconciliation_items(reconciliation_id, kind, item);
+    """,
     # Overview charts and /metrics: settled events and finished runs by time (partial, so work still in
     # the queue costs nothing; covering, so counting them reads the index alone), and a sample a minute
     # of each flow's queue depth and lag (engine/store/series.py).

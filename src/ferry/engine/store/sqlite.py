@@ -30,6 +30,7 @@ from ferry.engine.store.base import (
     Side,
     SyncCounts,
 )
+from ferry.engine.store.reconciliations import ReconciliationStore
 from ferry.engine.store.runs import RunStore
 from ferry.engine.store.schema import migrate
 from ferry.engine.store.series import SeriesStore
@@ -146,6 +147,7 @@ class SqliteStore:
         self._reader: sqlite3.Connection | None = None
         self._seq = itertools.count()
         self.runs = RunStore(self)
+        self.reconciliations = ReconciliationStore(self)
         self.series = SeriesStore(self)
         #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
         #: held for review. Workflow steps waiting on a record of a sync listen here.
