@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from ferry.core.errors import AuthError, RateLimitedError, TransientError
-from ferry.http import HeaderAuth, HttpClient, TokenBucket
+from ferry.http import ClientCredentials, HeaderAuth, HttpClient, TokenBucket
 from ferry.http.stats import ConnectionStats, stats_scope
+from ferry.sandboxes.dynamics365 import Dynamics365Sandbox
 from ferry.sandboxes.kit.server import running
 from ferry.sandboxes.tims import TimsSandbox
 
@@ -77,3 +78,21 @@ async def test_429s_and_unreachable_systems_are_counted(tims_url: str) -> None:
         await nowhere.aclose()
     assert nowhere.stats.by_class == {"network": 1} and nowhere.stats.last_error_at is not None
     assert nowhere.stats.last_error and "hidden" not in nowhere.stats.last_error
+
+
+async def test_a_refused_token_request_marks_the_connection_failing_without_the_secret() -> None:
+    sandbox = Dynamics365Sandbox(sizes={"accounts": 1, "salesorders": 0})
+    with running(sandbox) as url:
+        creds = sandbox.credentials()
+        token_url = f"{creds['authority']}/oauth2/v2.0/token"
+        wrong = ClientCredentials(token_url, creds["client_id"], "sup3r-s3cret", scope=creds["scope"])
+        http = HttpClient(f"{url}/api/data/v9.2", system="Dynamics 365", auth=wrong)
+        try:
+            with pytest.raises(AuthError):
+                await http.request("GET", "WhoAmI")
+        finally:
+            await http.aclose()
+    stats = http.stats
+    assert stats.auth_state == "failing" and stats.auth_ok_at is None and stats.auth_failed_at is not None
+    assert stats.auth_error and "refused client" in stats.auth_error and "sup3r-s3cret" not in stats.auth_error
+    assert stats.requests == 1 and stats.by_class == {"4xx": 1}  # the token request itself
