@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -65,3 +69,48 @@ def test_tracing_stays_off_without_an_endpoint_and_says_what_to_install(monkeypa
     with pytest.raises(ConfigError, match=r"pip install 'ferry\[otel\]'"):
         tracing.configure({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
     assert tracing.tracer is None
+
+
+class _Collector(BaseHTTPRequestHandler):
+    """An OTLP/HTTP trace receiver: keeps each export request's body."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+def test_with_an_endpoint_spans_are_exported_over_otlp_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "ferry-test")
+    try:
+        assert tracing.configure({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_SERVICE_NAME": "ferry-test"})
+        with tracing.span("settle customers", {"ferry.sync": "customers", "ferry.record_id": "a-1"}):
+            pass
+        tracing.shutdown()  # flushes what is buffered, as `ferry run` does when it stops
+    finally:
+        tracing.use(None)
+        server.shutdown()
+        server.server_close()
+    [(path, body)] = _Collector.received
+    request = ExportTraceServiceRequest.FromString(body)
+    [resource] = request.resource_spans
+    [span] = resource.scope_spans[0].spans
+    names = {a.key: a.value.string_value for a in resource.resource.attributes}
+    assert path == "/v1/traces" and names["service.name"] == "ferry-test" and span.name == "settle customers"
+    assert {a.key: a.value.string_value for a in span.attributes} == {
+        "ferry.sync": "customers",
+        "ferry.record_id": "a-1",
+    }
