@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 #: The tracer spans come from; None while tracing is off (the hot paths check only this).
 tracer: Tracer | None = None
 _provider: TracerProvider | None = None
-INSTALL_HINT = "Tracing needs OpenTelemetry: pip install 'ferry[otel]' (or leave OTEL_EXPORTER_OTLP_ENDPOINT unset)."
+INSTALL_HINT = (
+    "Tracing (asked for by OTEL_EXPORTER_OTLP_ENDPOINT or --otel) needs OpenTelemetry: pip install 'ferry[otel]', "
+    "or unset OTEL_EXPORTER_OTLP_ENDPOINT and drop --otel to run without traces."
+)
 
 
 def use(provider: TracerProvider | None) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -13,7 +15,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from typer.testing import CliRunner
 
+from ferry.cli.main import app
 from ferry.core import tracing
 from ferry.core.errors import ConfigError
 from ferry.engine.store import SqliteStore
@@ -65,7 +69,7 @@ async def test_each_request_is_a_span_without_secrets(spans: InMemorySpanExporte
 
 def test_tracing_stays_off_without_an_endpoint_and_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     assert tracing.configure({}) is False and tracing.tracer is None
-    monkeypatch.setitem(__import__("sys").modules, "opentelemetry.exporter.otlp.proto.http.trace_exporter", None)
+    monkeypatch.setitem(sys.modules, "opentelemetry.exporter.otlp.proto.http.trace_exporter", None)
     with pytest.raises(ConfigError, match=r"pip install 'ferry\[otel\]'"):
         tracing.configure({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
     assert tracing.tracer is None
@@ -114,3 +118,12 @@ def test_with_an_endpoint_spans_are_exported_over_otlp_http(monkeypatch: pytest.
         "ferry.sync": "customers",
         "ferry.record_id": "a-1",
     }
+
+
+def test_ferry_run_with_otel_and_no_packages_stops_with_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "opentelemetry.exporter.otlp.proto.http.trace_exporter", None)
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--otel"])
+    assert isinstance(result.exception, ConfigError) and "pip install 'ferry[otel]'" in result.exception.message
+    assert tracing.tracer is None
