@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from ferry.access import AccessStore
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.runtime import Engine
 from ferry.project import Project
@@ -278,6 +279,19 @@ async def live(
         await assembly.aclose()
         for client in (d365, tims, *control.values()):
             await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def control_api(h: Harness, name: str = "ops", role: str = "operator") -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the served control API (`live`) acting as `name`, a person with `role`, by API token."""
+    assert h.runner is not None, "the control API is served by `live`"
+    people = AccessStore(h.assembly.store)
+    if await people.user(name) is None:
+        await people.add_user(name, role, "a-long-test-password")
+    token = await people.issue_token(name, "e2e")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=h.runner.listen.url, headers=headers, timeout=30) as client:
+        yield client
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], *, within: float = 30, every: float = 0.1) -> T:

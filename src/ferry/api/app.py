@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -11,27 +11,31 @@ from starlette.routing import Route
 
 from ferry import __version__
 from ferry.access import AccessPolicy, AccessStore, Principal
+from ferry.alerts import Alerting
+from ferry.api.alerts import alert_routes
 from ferry.api.audit import ActionLog
 from ferry.api.connections import connection_routes
 from ferry.api.flows import FlowOut, flow_routes
 from ferry.api.health import Telemetry, connection_statuses
+from ferry.api.letters import dead_letter_routes, find_letter, letter_out
 from ferry.api.metrics import metrics_routes
 from ferry.api.models import (
     AuditOut,
     ConnectionStatus,
     DeadLetterOut,
-    DropRequest,
     RecordHistory,
     SyncStatus,
 )
 from ferry.api.overview import overview_routes
 from ferry.api.people import people_routes
 from ferry.api.reconcile import reconcile_routes
+from ferry.api.reviews import review_routes
 from ferry.api.session import session_routes
 from ferry.api.workflows import workflow_routes
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.reconcile import Reconciler
-from ferry.engine.store.base import DeadLetter, NewEvent, other
+from ferry.engine.spec import SyncSpec
+from ferry.engine.store.base import other
 from ferry.engine.store.sqlite import SqliteStore
 from ferry.project import Project
 
@@ -41,17 +45,20 @@ def control_app(
     *,
     breakers: dict[str, CircuitBreaker] | None = None,
     extra_routes: list[Route] | None = None,
+    alerting: Alerting | None = None,
     access: AccessPolicy | None = None,
     flows: list[FlowOut] | None = None,
     project: Project | None = None,
-    wake: Callable[[], None] = lambda: None,
+    resume: Callable[[str], Awaitable[None]] | None = None,
     reconciler: Reconciler | None = None,
+    specs: Mapping[str, SyncSpec] | None = None,
     telemetry: Telemetry | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
 
     Every route but health and login needs a principal: reads the viewer role, changes the operator
-    role, people and connections the admin role.
+    role, people and connections the admin role. `specs` (the running project's syncs) let dead-letter
+    overrides and reviews be checked against their mappings.
     """
     access = access or AccessPolicy(AccessStore(store), secure_cookies=False)
     app = FastAPI(title="ferry control API", version=__version__, docs_url="/api/docs", openapi_url="/openapi.json")
@@ -67,6 +74,9 @@ def control_app(
         return {"status": "ok", "version": __version__}
 
     api = APIRouter()
+    # First: `/api/dead-letters/groups` must not be read as the letter named "groups" below.
+    api.include_router(dead_letter_routes(store, specs or {}))
+    api.include_router(review_routes(store, specs or {}))
 
     @api.get("/api/syncs", response_model=list[SyncStatus])
     async def syncs() -> list[SyncStatus]:
@@ -92,26 +102,11 @@ def control_app(
     async def dead_letters(
         sync: str | None = None, state: Literal["open", "replayed", "dropped"] = "open"
     ) -> list[DeadLetterOut]:
-        return [_dead(d, payload=False) for d in await store.dead_letters(sync=sync, state=state)]
+        return [letter_out(d, payload=False) for d in await store.dead_letters(sync=sync, state=state)]
 
     @api.get("/api/dead-letters/{letter_id}", response_model=DeadLetterOut)
     async def dead_letter(letter_id: int) -> DeadLetterOut:
-        return _dead(await _letter(store, letter_id), payload=True)
-
-    @api.post("/api/dead-letters/{letter_id}/replay", response_model=DeadLetterOut)
-    async def replay(letter_id: int) -> DeadLetterOut:
-        letter = await _letter(store, letter_id)
-        event = NewEvent(letter.sync, letter.side, letter.record_id, source="replay")
-        if not await store.resolve_dead_letter(letter_id, state="replayed", reason=None, replay=event):
-            raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
-        return _dead(await _letter(store, letter_id), payload=False)
-
-    @api.post("/api/dead-letters/{letter_id}/drop", response_model=DeadLetterOut)
-    async def drop(letter_id: int, body: DropRequest) -> DeadLetterOut:
-        letter = await _letter(store, letter_id)
-        if not await store.resolve_dead_letter(letter_id, state="dropped", reason=body.reason):
-            raise HTTPException(409, f"Dead letter {letter_id} is already {letter.state}.")
-        return _dead(await _letter(store, letter_id), payload=False)
+        return letter_out(await find_letter(store, letter_id), payload=True)
 
     @api.get("/api/records/{sync}/{side}/{record_id:path}", response_model=RecordHistory)
     async def record(sync: str, side: Literal["left", "right"], record_id: str) -> RecordHistory:
@@ -135,6 +130,7 @@ def control_app(
 
     api.include_router(workflow_routes(store))
     api.include_router(flow_routes(flows or []))
+    api.include_router(alert_routes(store, alerting))
     if reconciler is not None:
         api.include_router(reconcile_routes(reconciler))
     api.include_router(overview_routes(store, telemetry.flows if telemetry else None))
@@ -142,31 +138,12 @@ def control_app(
     app.include_router(session_routes(access))
     app.include_router(api, dependencies=[Depends(member)])
     app.include_router(people_routes(access.people), dependencies=[Depends(admin)])
-    app.include_router(connection_routes(breakers or {}, wake, project), dependencies=[Depends(admin)])
+
+    async def reset(name: str) -> None:
+        (breakers or {})[name].reset()
+
+    app.include_router(connection_routes(breakers or {}, resume or reset, project), dependencies=[Depends(admin)])
     app.add_middleware(ActionLog, people=access.people)
     for route in extra_routes or []:
         app.router.routes.append(route)
     return app
-
-
-async def _letter(store: SqliteStore, letter_id: int) -> DeadLetter:
-    letter = await store.dead_letter_by_id(letter_id)
-    if letter is None:
-        raise HTTPException(404, f"There is no dead letter {letter_id}.")
-    return letter
-
-
-def _dead(d: DeadLetter, *, payload: bool) -> DeadLetterOut:
-    return DeadLetterOut(
-        id=d.id,
-        sync=d.sync,
-        side=d.side,
-        record_id=d.record_id,
-        error_class=d.error_class,
-        error=d.error,
-        attempts=d.attempts,
-        created_at=d.created_at,
-        state=d.state,
-        reason=d.reason,
-        payload=d.payload if payload else None,
-    )

@@ -7,7 +7,7 @@ connections read it when ferry next starts (they hold their credentials while th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -45,7 +45,7 @@ class SecretSet(BaseModel):
 
 
 def connection_routes(
-    breakers: dict[str, CircuitBreaker], wake: Callable[[], None], project: Project | None
+    breakers: dict[str, CircuitBreaker], resumed: Callable[[str], Awaitable[None]], project: Project | None
 ) -> APIRouter:
     router = APIRouter(tags=["admin"])
 
@@ -66,8 +66,7 @@ def connection_routes(
     async def resume(name: str) -> CircuitOut:
         """Call the system again (after fixing its credentials, or the pause's cause); waiting work resumes."""
         b = breaker(name)
-        b.reset()
-        wake()
+        await resumed(name)
         return CircuitOut(connection=name, circuit=b.state, paused_reason=None)
 
     def uses() -> dict[str, list[str]]:

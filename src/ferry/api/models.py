@@ -58,6 +58,7 @@ class DeadLetterOut(BaseModel):
     state: str
     reason: str | None = None
     payload: dict[str, Any] | None = None
+    cause: str | None = Field(None, description="The error without its record's ids and values: the group it is in.")
 
 
 class DropRequest(BaseModel):

@@ -8,10 +8,12 @@ import typer
 from rich.console import Console
 
 from ferry import __version__
+from ferry.cli.alerts import alerts_app
 from ferry.cli.api import api
 from ferry.cli.demo import demo
 from ferry.cli.project import init, project_app, validate_command
 from ferry.cli.reconcile import reconcile
+from ferry.cli.reviews import reviews_app
 from ferry.cli.run import dlq_app, run, status, sync
 from ferry.cli.sandbox import sandbox_app
 from ferry.cli.secrets import secrets_app
@@ -36,8 +38,10 @@ app.command()(run)
 app.command()(sync)
 app.command()(status)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(reviews_app, name="reviews")
 app.command()(reconcile)
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(users_app, name="users")
 app.command()(api)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import getpass
 import json
 import os
 from collections.abc import Coroutine
@@ -16,12 +18,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ferry.cli.edits import parse_sets, project_spec, read_record
 from ferry.cli.logs import LogFormat, configure
 from ferry.core import tracing
 from ferry.core.errors import ConfigError
+from ferry.engine.edits import EditError, replay_edit
 from ferry.engine.intake import Poller
 from ferry.engine.runtime import Engine
-from ferry.engine.store import NewEvent, SqliteStore
+from ferry.engine.store import SqliteStore
+from ferry.engine.store.dead_letters import CauseGroup, DeadLetterFixes
 from ferry.project import Project
 from ferry.run import assemble
 from ferry.run.assemble import state_path
@@ -228,6 +233,35 @@ def dlq_list(
     console.print(table)
 
 
+@dlq_app.command("groups")
+def dlq_groups(
+    project_dir: ProjectDir = Path("."),
+    sync_name: Annotated[str | None, typer.Option("--sync")] = None,
+    as_json: Json = False,
+) -> None:
+    """The open dead letters grouped by cause (the error without its record's ids and values)."""
+
+    async def main() -> list[CauseGroup]:
+        _, store = await _viewer(project_dir)
+        try:
+            return await DeadLetterFixes(store).groups(sync=sync_name)
+        finally:
+            await store.close()
+
+    groups = _run(main())
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(g) for g in groups], indent=2, default=str))
+        return
+    if not groups:
+        console.print("No failed records.")
+        return
+    table = Table("sync", "count", "cause", "letters", "last")
+    for g in groups:
+        shown = " ".join(map(str, g.letter_ids[:8])) + (" ..." if g.count > 8 else "")
+        table.add_row(g.sync, str(g.count), f"{g.error_class}: {g.cause}", shown, g.last_at.isoformat()[:19])
+    console.print(table)
+
+
 @dlq_app.command("show")
 def dlq_show(letter_id: int, project_dir: ProjectDir = Path("."), as_json: Json = False) -> None:
     """Show one dead letter with its payload and the error from the system."""
@@ -255,23 +289,38 @@ def dlq_replay(
     letter_ids: Annotated[list[int] | None, typer.Argument()] = None,
     project_dir: Annotated[Path, typer.Option("--project", "-p")] = Path("."),
     replay_all: Annotated[bool, typer.Option("--all", help="Replay every open dead letter.")] = False,
+    payload: Annotated[
+        Path | None, typer.Option(help="JSON file (or -) with the record, edited, to use once instead of reading it.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="TARGET_FIELD=VALUE laid over the mapped record, once.")
+    ] = None,
 ) -> None:
     """Queue dead letters again (after fixing their cause); the running engine picks them up."""
     if not letter_ids and not replay_all:
         raise ConfigError("Name the dead letters to replay, or pass --all.")
+    edited = read_record(payload) if payload is not None else None
+    values = parse_sets(overrides)
+    if (edited is not None or values) and (replay_all or len(letter_ids or []) != 1):
+        raise ConfigError("--payload and --set fix one dead letter: name exactly one.")
 
     async def main() -> int:
-        _, store = await _viewer(project_dir)
+        project, store = await _viewer(project_dir)
         try:
             letters = (
                 await store.dead_letters()
                 if replay_all
                 else [d for i in letter_ids or [] if (d := await store.dead_letter_by_id(i)) is not None]
             )
+            fixes, by = DeadLetterFixes(store), getpass.getuser()
             done = 0
             for d in letters:
-                event = NewEvent(d.sync, d.side, d.record_id, source="replay")
-                done += await store.resolve_dead_letter(d.id, state="replayed", reason=None, replay=event)
+                try:
+                    spec = project_spec(project, d.sync) if values else None
+                    edit = replay_edit(d, spec, by=by, payload=edited, overrides=values)
+                except EditError as exc:
+                    raise ConfigError(str(exc)) from None
+                done += await fixes.replay(d.id, by=by, edit=edit) == "replayed"
             return done
         finally:
             await store.close()
@@ -290,7 +339,7 @@ def dlq_drop(
     async def main() -> bool:
         _, store = await _viewer(project_dir)
         try:
-            return await store.resolve_dead_letter(letter_id, state="dropped", reason=reason)
+            return await DeadLetterFixes(store).drop(letter_id, by=getpass.getuser(), reason=reason) == "dropped"
         finally:
             await store.close()
 

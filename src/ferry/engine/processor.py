@@ -6,7 +6,9 @@ This is DESIGN.md's "life of a change" as code. Invariants it keeps:
 - the target is written only with the fields that differ, so an edit settles in one round trip;
 - records are linked before anything is created (cross-reference, link field, match rules), and a
   create carries an idempotency key, so a crash between "wrote" and "remembered" never duplicates;
-- the link, the audit entry and the events' completion are saved in one transaction.
+- the link, the audit entry and the events' completion are saved in one transaction;
+- a person's fix (an edited record, values over the mapped output, a review's decision) applies to the
+  settle of the one event that carries it (`engine/edits.py`), and is audited with who made it.
 """
 
 from __future__ import annotations
@@ -32,11 +34,14 @@ from ferry.core.errors import (
 from ferry.core.records import Record, WriteKind, WriteOp
 from ferry.engine.batcher import WriteBatcher
 from ferry.engine.breaker import CircuitBreaker, CircuitOpen
+from ferry.engine.edits import Edit, with_values
 from ferry.engine.fingerprint import changes, fingerprint
 from ferry.engine.matchindex import MatchIndex
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import AuditEntry, Claim, Link, NewEvent, Side, other
+from ferry.engine.store.edits import edits_of
+from ferry.engine.store.reviews import ReviewDesk
 from ferry.engine.store.sqlite import SqliteStore
 from ferry.engine.twins import DependencyMissing, Twins
 from ferry.mapping.library.twin import TWINS
@@ -83,6 +88,8 @@ class Processor:
         #: Match indexes of an initial load in progress, by (sync, side); see `engine/matchindex.py`.
         self.indexes: dict[tuple[str, Side], MatchIndex] = {}
         self.outcomes: dict[str, int] = {}
+        #: The source record read for each claim in hand, so a dead letter keeps what ferry had read.
+        self._in_hand: dict[tuple[str, Side, str], dict[str, Any]] = {}
 
     # --- entry point ------------------------------------------------------------------------------
 
@@ -97,15 +104,34 @@ class Processor:
                 payload=None,
             )
             return self._count("dead")
+        claim, edit = await self._edit_of(claim)
         try:
-            outcome = await self._settle(spec, claim)
+            outcome = await self._settle(spec, claim, edit)
         except _Failed as failed:
             outcome = await self._failed(claim, failed.connection, failed.error)
         except DependencyMissing as waiting:
             outcome = await self._wait_for(claim, waiting)
         except FerryError as exc:  # a mapping or configuration failure for this record
             outcome = await self._dead(claim, exc)
+        finally:
+            self._in_hand.pop((claim.sync, claim.side, claim.record_id), None)
         return self._count(outcome)
+
+    async def _edit_of(self, claim: Claim) -> tuple[Claim, Edit | None]:
+        """The claim to settle now and the person's edit it carries, if any.
+
+        An edit is for the event it came with: events after it are handed back to settle next, as they
+        come (a change made after the edit is synced too, never swallowed by it).
+        """
+        edits = await edits_of(self.store, claim)
+        if not edits:
+            return claim, None
+        cut = max(n for n, e in enumerate(claim.events) if e.id in edits) + 1
+        if cut < len(claim.events):
+            later = dataclasses.replace(claim, events=claim.events[cut:])
+            await self.store.retry(later, delay=0, error="after a person's edit of this record, settled next")
+            claim = dataclasses.replace(claim, events=claim.events[:cut])
+        return claim, edits[claim.latest.id]
 
     def _count(self, outcome: str) -> str:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
@@ -151,7 +177,7 @@ class Processor:
         return "waiting"
 
     async def _dead(self, claim: Claim, error: FerryError) -> str:
-        payload = claim.latest.payload
+        payload = self._in_hand.get((claim.sync, claim.side, claim.record_id), claim.latest.payload)
         await self.store.dead_letter(
             claim,
             error_class=type(error).__name__,
@@ -223,7 +249,7 @@ class Processor:
 
     # --- the life of a change ---------------------------------------------------------------------
 
-    async def _settle(self, spec: SyncSpec, claim: Claim) -> str:
+    async def _settle(self, spec: SyncSpec, claim: Claim, edit: Edit | None) -> str:
         origin: Side = claim.side
         target_side = other(origin)
         if not spec.flows_from(origin):
@@ -235,19 +261,25 @@ class Processor:
             keys.append(f"{spec.name}:{target_side}:{link.id_on(target_side)}")
         async with self._locked(keys):
             link = await self.store.link(spec.name, origin, claim.record_id)  # may have changed while waiting
-            return await self._settle_locked(spec, claim, origin, target_side, link)
+            return await self._settle_locked(spec, claim, origin, target_side, link, edit)
 
     async def _settle_locked(
-        self, spec: SyncSpec, claim: Claim, origin: Side, target_side: Side, link: Link | None
+        self, spec: SyncSpec, claim: Claim, origin: Side, target_side: Side, link: Link | None, edit: Edit | None
     ) -> str:
         src_spec, dst_spec = spec.side(origin), spec.side(target_side)
         src, dst = self.connectors[src_spec.connection], self.connectors[dst_spec.connection]
         source: Record | None = None
         mapped = spec.deletes == "map"  # a deleted record is mapped as it was deleted, like any change
         if not claim.deleted or mapped:
-            source = _read_with_event(claim, src_spec.entity) or await self._call(
-                src_spec.connection, src.get(src_spec.entity, claim.record_id, **src_spec.options)
+            source = (
+                _edited(claim, edit, src_spec.entity)
+                or _read_with_event(claim, src_spec.entity)
+                or await self._call(src_spec.connection, src.get(src_spec.entity, claim.record_id, **src_spec.options))
             )
+            if source is not None and edit is not None and edit.source_values:
+                source = dataclasses.replace(source, data=with_values(source.data, edit.source_values))
+            if source is not None:
+                self._in_hand[(claim.sync, claim.side, claim.record_id)] = source.data
         if not mapped and (claim.deleted or (source is not None and source.deleted)):
             return await self._delete(spec, claim, origin, target_side, link)
         if source is None:
@@ -267,6 +299,8 @@ class Processor:
         if link is not None:
             if link.deleted:
                 link = None  # the twin was deleted on purpose; a new change re-creates it
+            elif edit is not None and edit.decided:
+                pass  # a person decided what both sides hold: written as chosen, even over ferry's own write
             elif _reconciling(claim):
                 pass  # a reconciliation found the twin out of step: compare and write even if nothing changed here
             elif source.version is not None and source.version == _written_version(link, origin):
@@ -274,7 +308,8 @@ class Processor:
                 await self.store.finish(claim, link=link, audit=[])
                 return "echo"
             elif not newer(source.version, _version(link, origin)):
-                await self.store.finish(claim, link=None, audit=[])
+                audit = [] if edit is None else [_edit_entry(spec.name, origin, source.id, "edit-not-applied", edit)]
+                await self.store.finish(claim, link=None, audit=audit)
                 return "stale"
 
         async with contextlib.AsyncExitStack() as hold:
@@ -293,7 +328,7 @@ class Processor:
                         await self.store.retry(claim, delay=0, error="linked to its twin meanwhile; settling again")
                         return "requeued"
                 target = await self._match(spec, origin, target_side, source)
-            return await self._write(spec, claim, origin, target_side, link, source, target)
+            return await self._write(spec, claim, origin, target_side, link, source, target, edit)
 
     async def _write(
         self,
@@ -304,16 +339,17 @@ class Processor:
         link: Link | None,
         source: Record,
         target: Record | None,
+        edit: Edit | None = None,
     ) -> str:
         """Map the source and make the target agree: update the twin, or create it; then remember."""
         dst_spec = spec.side(target_side)
-
+        decided = edit is not None and edit.decided  # a person chose what both sides hold
         changed = link is not None and target is not None and _changed_since_sync(link, target_side, target)
-        if changed and not _reconciling(claim):  # a reconciliation chose this side as authoritative already
+        if changed and not decided and not _reconciling(claim):  # a reconciliation chose this side already
             assert link is not None and target is not None
             decision = self._resolve_conflict(spec, origin, source, target)
             if decision == "review":
-                await self.store.hold_for_review(
+                review = await self.store.hold_for_review(
                     claim,
                     left=(source if origin == "left" else target).data,
                     right=(target if origin == "left" else source).data,
@@ -321,6 +357,7 @@ class Processor:
                     pair=(source.id, target.id) if origin == "left" else (target.id, source.id),
                     audit=[AuditEntry(spec.name, origin, source.id, "held-for-review", {}, target.id)],
                 )
+                await self._note_mapped(spec, review, origin, source, target)
                 return "review"
             if decision == "target":
                 _note_seen(link, origin, source)
@@ -351,7 +388,12 @@ class Processor:
             await self.store.finish(claim, link=None, audit=[audit])
             log.debug("%s: %s record %s skipped: %s", spec.name, origin, source.id, reason)
             return "skipped"
-        payload = await self._map(spec, origin, source, context, creating=target is None)
+        try:
+            payload = await self._map(spec, origin, source, context, creating=target is None)
+        except ValidationError as exc:
+            payload = _completed_by(exc, edit)
+        if edit is not None and edit.target_values:
+            payload = with_values(payload, edit.target_values)
         written = fingerprint(payload)
         link = link or Link(spec.name, None, None)
         _set_id(link, origin, source.id)
@@ -364,7 +406,8 @@ class Processor:
             if not delta:
                 _note_seen(link, target_side, target)
                 await self._write_back_link(spec, origin, source, target.id, link)
-                await self.store.finish(claim, link=link, audit=[])
+                noted = [] if edit is None else [_edit_entry(spec.name, origin, source.id, "edit-settled", edit)]
+                await self.store.finish(claim, link=link, audit=noted)
                 return "settled"
             op = WriteOp(WriteKind.UPDATE, dst_spec.entity, data=delta, id=target.id, if_match=target.version)
             action = "updated"
@@ -410,6 +453,7 @@ class Processor:
                         "before": _subset(target.data, delta) if target else None,
                         "source_version": source.version,
                         "target_version": result.version,
+                        **({"edit": edit.audit()} if edit is not None else {}),
                     },
                     target_id,
                 )
@@ -436,6 +480,18 @@ class Processor:
         if missing := twins.missing():
             raise DependencyMissing(missing, spec.side(other(origin)).connection)
         return mapping.apply(data, context=context, creating=creating)
+
+    async def _note_mapped(self, spec: SyncSpec, review: int, origin: Side, source: Record, target: Record) -> None:
+        """Keep one side of a held conflict mapped as a write would map it, to compare it with the other."""
+        side: Side = "left" if "left" in spec.maps else "right"
+        record, twin = (source, target) if side == origin else (target, source)
+        context = {"sync": spec.name, "source_side": side, "source_id": record.id, "target_id": twin.id}
+        try:
+            payload = await self._map(spec, side, record, context, creating=False)
+        except (FerryError, _Failed) as exc:  # the review compares without it (and says why it cannot map)
+            log.debug("%s: review %d compared without the engine's mapping: %s", spec.name, review, exc)
+            return
+        await ReviewDesk(self.store).note_mapped(review, side, payload)
 
     async def desired(
         self, spec: SyncSpec, origin: Side, source: Record, target_id: str | None
@@ -648,6 +704,27 @@ def _read_with_event(claim: Claim, entity: str) -> Record | None:
     if latest.source not in ("poll", "initial") or latest.payload is None or latest.kind == "delete":
         return None
     return Record(entity, claim.record_id, latest.payload, latest.version, latest.occurred_at)
+
+
+def _edited(claim: Claim, edit: Edit | None, entity: str) -> Record | None:
+    """The record a person edited, used instead of reading it (as the version that failed, if known)."""
+    if edit is None or edit.record is None:
+        return None
+    latest = claim.latest
+    return Record(entity, claim.record_id, dict(edit.record), latest.version, latest.occurred_at)
+
+
+def _completed_by(error: ValidationError, edit: Edit | None) -> dict[str, Any]:
+    """What the mapping could map, when a person's overrides give every field it could not; else re-raise."""
+    mapped = error.context.get("mapped")
+    given = edit.target_values if edit is not None else {}
+    if not isinstance(mapped, dict) or not error.field_errors or set(error.field_errors) - set(given):
+        raise error
+    return mapped
+
+
+def _edit_entry(sync: str, side: Side, record_id: str, action: str, edit: Edit) -> AuditEntry:
+    return AuditEntry(sync, side, record_id, action, {"edit": edit.audit()})
 
 
 def _version(link: Link, side: Side) -> str | None:

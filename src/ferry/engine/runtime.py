@@ -92,6 +92,14 @@ class Engine:
     def wake(self) -> None:
         self._wake.set()
 
+    async def resume(self, connection: str) -> None:
+        """Call `connection` again after a pause (credentials fixed): what waited for it is due now."""
+        self.breakers[connection].reset()
+        await self.store.expedite(
+            [n for n, s in self.syncs.items() if connection in (s.left.connection, s.right.connection)]
+        )
+        self.wake()
+
     # --- initial load ---------------------------------------------------------------------------
 
     async def read_all(

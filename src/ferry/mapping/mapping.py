@@ -217,6 +217,9 @@ class Mapping:
         if errors:
             reasons = "; ".join(f"{path}: {reason}" for path, reason in errors.items())
             raise ValidationError(
-                f"mapping {self.name!r} cannot map this record: {reasons}", field_errors=errors, mapping=self.name
+                f"mapping {self.name!r} cannot map this record: {reasons}",
+                field_errors=errors,
+                mapping=self.name,
+                mapped=payload,  # what could be mapped: a person's values for the failing fields complete it
             )
         return payload

@@ -12,6 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ferry.core.errors import ConfigError
 from ferry.core.problems import Problem, ProblemsError
+from ferry.project.alert_checks import alert_secrets, check_alerts
 from ferry.project.connectors import accepts_text, connection_model, connection_types, is_secret
 from ferry.project.diagnostics import dotted, validation_problems
 from ferry.project.models import ProjectSpec, Sync, Workflow
@@ -60,11 +61,13 @@ def check_project(root: Path, environ: Mapping[str, str], mapping_checker: Mappi
     secrets: list[tuple[Reference, Loc]] = []
     for name, raw in raw_connections.items():
         found.problems += _check_connection(src, name, raw, secrets, found.notes, environ)
+    secrets += alert_secrets(data)
     found.problems += _check_secrets(src, root, secrets, environ, found.notes)
     raw_syncs: list[Any] = _part(data, "syncs", list)
     found.problems += _check_syncs(src, root, raw_syncs, set(raw_connections), found, mapping_checker)
     raw_workflows: list[Any] = _part(data, "workflows", list)
     found.problems += _check_workflows(src, root, raw_workflows, set(raw_connections), raw_syncs, found)
+    found.problems += check_alerts(src, data)
     found.problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0))
     found.spec = spec if not found.problems else None
     return found

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ferry.project.alerts import Alerts
 from ferry.workflow.spec import seconds
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -265,6 +266,11 @@ class ProjectSpec(Strict):
     syncs: list[Sync] = Field(default_factory=list, description="The flows between them.")
     workflows: list[Workflow] = Field(
         default_factory=list, description="Multi-step processes (order to cash...), each in its own file."
+    )
+    alerts: Alerts | None = Field(
+        None,
+        description="Rules that watch the running project and the channels that carry their alerts; without it, "
+        "dead letters and connections that cannot authenticate are shown in the console (docs/alerts.md).",
     )
     console: ConsoleAccess = Field(
         default_factory=ConsoleAccess, description="Access to the console and the control API."

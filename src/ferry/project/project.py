@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
 from ferry.core.errors import ConfigError
@@ -68,6 +68,12 @@ class Project:
         if relative is None:
             raise ConfigError(f"The sync '{sync}' has no mapping for {direction}.")
         return self.root / relative
+
+    def resolve(self, value: str, where: str) -> SecretStr:
+        """A value of the project file that may be a `${secret:...}` or `${env:...}` reference, looked up now;
+        `where` names its place for the error when it cannot be found."""
+        ref = parse_reference(value)
+        return SecretStr(value) if ref is None else self._resolver.resolve(ref, where)
 
     def connection_config(self, name: str) -> BaseModel:
         """The connector's Config for connection `name`, with `${secret:...}` and `${env:...}` resolved.

@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from ferry.access import AccessPolicy, AccessStore
+from ferry.alerts import alerting
 from ferry.api import control_app
 from ferry.api.flows import sync_flow, workflow_flow
 from ferry.api.health import Telemetry
@@ -60,6 +61,7 @@ class Runner:
             webhook_secrets=assembly.webhook_secrets,
             workflows=assembly.workflows,
         )
+        self.alerting = alerting(assembly.project, assembly.store, self.engine.breakers)
         self.reconciler = Reconciler(
             assembly.store, self.engine.syncs, assembly.connectors, processor=self.engine.processor
         )
@@ -77,10 +79,12 @@ class Runner:
             assembly.store,
             breakers=self.engine.breakers,
             extra_routes=self.engine.receiver.routes(),
+            alerting=self.alerting,
             access=self.access,
             flows=flows,
             project=assembly.project,
-            wake=self.engine.wake,
+            resume=self.engine.resume,
+            specs=self.engine.syncs,
             reconciler=self.reconciler,
             telemetry=self.telemetry,
         )
@@ -150,6 +154,8 @@ class Runner:
                 if await store.get_cursor(poller.spec.name, poller.side) is None:
                     await self._pass_history(poller)
             self.engine.start_workers()
+            self.alerting.base_url = self.listen.url
+            self.engine.tasks.append(asyncio.create_task(self.alerting.run(self.engine.stopping), name="ferry-alerts"))
             sampler = sample_every(store, self.engine.stopping, flows=frozenset(self.telemetry.flows))
             self.engine.tasks.append(asyncio.create_task(sampler, name="ferry-sampler"))
             for poller in [*polled, *triggers]:

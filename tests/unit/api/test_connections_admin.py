@@ -17,16 +17,21 @@ def project(root: Path) -> Project:
     return Project(root, ProjectSpec(version=1, name="p", connections={"tims": tims}))
 
 
-async def test_an_admin_pauses_and_resumes_a_connection_and_resuming_wakes_the_workers(store: SqliteStore) -> None:
+async def test_an_admin_pauses_and_resumes_a_connection_and_resuming_goes_to_the_engine(store: SqliteStore) -> None:
     breakers = {"tims": CircuitBreaker()}
     breakers["tims"].pause("401 from TIMS: the API key was revoked")
-    woken: list[bool] = []
-    async with await api_client(store, "admin", breakers=breakers, wake=lambda: woken.append(True)) as c:
+    calls: list[str] = []
+
+    async def resume(name: str) -> None:
+        breakers[name].reset()
+        calls.append(name)
+
+    async with await api_client(store, "admin", breakers=breakers, resume=resume) as c:
         resumed = (await c.post("/api/connections/tims/resume")).json()
         paused = (await c.post("/api/connections/tims/pause", json={"reason": "TIMS maintenance"})).json()
         no_reason = await c.post("/api/connections/tims/pause", json={"reason": ""})
         unknown = await c.post("/api/connections/sap/resume")
-    assert resumed == {"connection": "tims", "circuit": "closed", "paused_reason": None} and woken == [True]
+    assert resumed == {"connection": "tims", "circuit": "closed", "paused_reason": None} and calls == ["tims"]
     assert paused["circuit"] == "open" and paused["paused_reason"] == "paused by test-admin: TIMS maintenance"
     assert breakers["tims"].allow() is False  # the engine's own breaker was paused
     assert no_reason.status_code == 422

@@ -189,3 +189,19 @@ async def test_a_second_process_leaves_the_owners_work_alone(tmp_path: Path, clo
     assert counts[0].in_flight == 1
     assert await owner.claim(worker="other", limit=1, lease_seconds=30) == []
     await owner.close()
+
+
+async def test_expedite_makes_the_waiting_changes_of_the_syncs_named_due_now(tmp_path: Path) -> None:
+    clock = [1000.0]
+    store = SqliteStore(tmp_path / "s.db", clock=lambda: clock[0])
+    await store.open()
+    try:
+        await store.enqueue([NewEvent("customers", "left", "a", version="1"), NewEvent("vendors", "left", "b")])
+        for claim in await store.claim(worker="w", limit=2, lease_seconds=30):
+            await store.retry(claim, delay=30, error="circuit open")
+        assert await store.claim(worker="w", limit=2, lease_seconds=30) == []
+        assert await store.expedite(["customers"]) == 1
+        [due] = await store.claim(worker="w", limit=2, lease_seconds=30)
+        assert due.record_id == "a"  # the vendors' change still waits out its backoff
+    finally:
+        await store.close()

@@ -133,7 +133,8 @@ def test_every_failing_field_is_reported_at_once() -> None:
         mapping.apply({"a": "x", "b": "y", "c": " ok "})
     assert set(caught.value.field_errors) == {"A", "B.c"}
     assert caught.value.message.startswith("mapping 'm' cannot map this record: A: integer() cannot convert")
-    assert caught.value.context == {"mapping": "m"}
+    assert caught.value.context["mapping"] == "m"
+    assert caught.value.context["mapped"]["C"] == "ok"  # what could be mapped, for a person's overrides to complete
 
 
 def test_a_failing_object_condition_is_reported_under_the_object() -> None:

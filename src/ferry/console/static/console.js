@@ -49,6 +49,8 @@ const ferry = {
     return s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
   },
   json(v) { return JSON.stringify(v, null, 2); },
+  // A value typed as JSON (a number, true, null, "quoted") is sent as that; anything else as text.
+  typed(text) { try { return JSON.parse(text); } catch (e) { return text; } },
   param(name) { return new URLSearchParams(location.search).get(name) || ""; },
   data(name) { return document.querySelector("main").dataset[name] || ""; },
   recordUrl(sync, side, id) { return `/records/${encodeURIComponent(sync)}/${side}/${id.split("/").map(encodeURIComponent).join("/")}`; },
@@ -251,29 +253,76 @@ document.addEventListener("alpine:init", () => {
   }));
 
   Alpine.data("deadLetters", () => live(5000, {
-    letters: [], sync: ferry.param("sync"), selected: [], reason: "", notice: "",
-    async load() { this.letters = await ferry.get(`/api/dead-letters${this.sync ? "?sync=" + encodeURIComponent(this.sync) : ""}`); },
-    async replay(id) {
-      try { await ferry.post(`/api/dead-letters/${id}/replay`); this.notice = `Dead letter ${id} replayed.`; await this.load(); } catch (e) { this.error = e.message; }
+    letters: [], groups: [], sync: ferry.param("sync"), selected: [], reason: "", notice: "",
+    async load() {
+      const q = this.sync ? "?sync=" + encodeURIComponent(this.sync) : "";
+      [this.letters, this.groups] = await Promise.all([ferry.get(`/api/dead-letters${q}`), ferry.get(`/api/dead-letters/groups${q}`)]);
+      const open = new Set(this.letters.map((d) => String(d.id)));
+      this.selected = this.selected.filter((id) => open.has(String(id)));
+    },
+    async bulk(what, selection) {
+      try {
+        const done = await ferry.post(`/api/dead-letters/${what}`, selection);
+        const others = done.letters.filter((l) => !["replayed", "dropped"].includes(l.outcome));
+        this.notice = `${done.done} letter(s) ${what === "replay" ? "replayed" : "discarded"}` + (others.length ? `; ${others.map((l) => `${l.id}: ${l.outcome}`).join(", ")}` : ".");
+        this.selected = []; await this.load();
+      } catch (e) { this.error = e.message; }
     },
   }));
 
   Alpine.data("deadLetter", () => live(0, {
-    letter: null, payload: "", reason: "", notice: "",
+    letter: null, payload: "", reason: "", notice: "", overrides: [], targets: [],
     async load() {
       this.letter = await ferry.get(`/api/dead-letters/${Number(ferry.data("id"))}`);
       this.payload = ferry.json(this.letter.payload);
+      try {
+        const flow = await ferry.get(ferry.apiPath("/api/flows", this.letter.sync));
+        const mapping = (flow.mappings || []).find((m) => m.source === this.letter.side);
+        this.targets = mapping ? mapping.fields.map((f) => f.target) : [];
+      } catch (e) { this.targets = []; }
     },
-    async replay(edited) {
+    async replay(how) {
       this.error = ""; this.notice = "";
-      let body;
-      if (edited) {
-        try { body = { payload: JSON.parse(this.payload) }; } catch (e) { this.error = `The payload is not valid JSON: ${e.message}`; return; }
+      const body = {};
+      if (how.payload) {
+        try { body.payload = JSON.parse(this.payload); } catch (e) { this.error = `The record is not valid JSON: ${e.message}`; return; }
       }
+      if (how.overrides) body.overrides = Object.fromEntries(this.overrides.filter((o) => o.field).map((o) => [o.field, ferry.typed(o.value)]));
       try { await ferry.post(`/api/dead-letters/${this.letter.id}/replay`, body); this.notice = "Replayed: ferry is processing the record again."; await this.load(); } catch (e) { this.error = e.message; }
     },
     async drop() {
       try { await ferry.post(`/api/dead-letters/${this.letter.id}/drop`, { reason: this.reason }); this.notice = "Discarded."; await this.load(); } catch (e) { this.error = e.message; }
+    },
+  }));
+
+  Alpine.data("reviews", () => live(5000, {
+    list: [], state: "open",
+    async load() { this.list = await ferry.get(`/api/reviews?state=${this.state}`); },
+  }));
+
+  Alpine.data("review", () => live(0, {
+    review: null, choice: {}, custom: {}, reason: "", notice: "",
+    async load() {
+      this.review = await ferry.get(`/api/reviews/${Number(ferry.data("id"))}`);
+      this.review.fields.sort((a, b) => Number(b.differs) - Number(a.differs));  // what needs a choice first
+      for (const f of this.review.fields) if (f.differs && !(f.field in this.choice)) { this.choice[f.field] = ""; this.custom[f.field] = ""; }
+    },
+    show(v) { return v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v); },
+    async resolve() {
+      const choices = {};
+      for (const f of this.review.fields.filter((x) => x.differs)) {
+        const c = this.choice[f.field];
+        if (!c) { this.error = `Choose what to keep for ${f.field}.`; return; }
+        choices[f.field] = c === "value" ? { value: ferry.typed(this.custom[f.field]) } : c;
+      }
+      try {
+        const done = await ferry.post(`/api/reviews/${this.review.id}/resolve`, { choices });
+        this.notice = `Resolved: ${done.writes.length} write(s) queued.` + (done.notes.length ? " " + done.notes.join(" ") : "");
+        this.error = ""; await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+    async dismiss() {
+      try { await ferry.post(`/api/reviews/${this.review.id}/dismiss`, { reason: this.reason }); this.notice = "Dismissed."; await this.load(); } catch (e) { this.error = e.message; }
     },
   }));
 
@@ -290,6 +339,24 @@ document.addEventListener("alpine:init", () => {
     history: null,
     async load() {
       this.history = await ferry.get(ferry.apiPath("/api/records", ferry.data("sync"), ferry.data("side"), ferry.data("id")));
+    },
+  }));
+
+  Alpine.data("alerts", () => live(5000, {
+    list: [], rules: [], channels: [], state: "firing", notice: "",
+    async load() {
+      [this.list, this.rules, this.channels] = await Promise.all([
+        ferry.get(`/api/alerts?state=${this.state}`), ferry.get("/api/alert-rules"), ferry.get("/api/alert-channels"),
+      ]);
+    },
+    async ack(a) {
+      try { await ferry.post(`/api/alerts/${a.id}/acknowledge`); this.notice = `Acknowledged ${a.rule}.`; await this.load(); } catch (e) { this.error = e.message; }
+    },
+    async test(c) {
+      try {
+        const r = await ferry.post(ferry.apiPath("/api/alert-channels", c.name, "test"));
+        if (r.delivered) { this.notice = `A test message reached ${c.name}.`; this.error = ""; } else this.error = `The test did not reach ${c.name}: ${r.error}`;
+      } catch (e) { this.error = e.message; }
     },
   }));
 

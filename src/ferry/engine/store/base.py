@@ -32,8 +32,8 @@ class NewEvent:
     #: The record's data when the notification carried it (kept so a fetch can be skipped or audited).
     payload: dict[str, Any] | None = None
     #: What brought it: a webhook, a poll, an initial load, a replay, another record that needs it, a
-    #: workflow step that settles it, or a reconciliation healing drift.
-    source: Literal["webhook", "poll", "initial", "replay", "dependency", "workflow", "reconcile"] = "poll"
+    #: workflow step that settles it, a reconciliation healing drift, or a person's decision on a review.
+    source: Literal["webhook", "poll", "initial", "replay", "dependency", "workflow", "reconcile", "review"] = "poll"
     #: The system's own event id, used to collapse redeliveries that carry no version.
     event_id: str | None = None
     occurred_at: datetime | None = None

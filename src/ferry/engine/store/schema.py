@@ -205,12 +205,56 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX reconciliation_items_kind ON reconciliation_items(reconciliation_id, kind, item);
     """,
-    # Overview charts and /metrics: settled events and finished runs by time (partial, so work still in
-    # the queue costs nothing; covering, so counting them reads the index alone), and a sample a minute
-    # of each flow's queue depth and lag (engine/store/series.py).
+    # Alerts: one row per time a rule's condition held for a subject (firing until it clears), and each
+    # notification sent about it. The indexes on finished_at let rules count a window's outcomes without
+    # reading every event ever settled.
     """
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        rule TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'firing' CHECK (state IN ('firing', 'resolved')),
+        message TEXT NOT NULL,
+        link TEXT,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        notified_at REAL,
+        resolved_at REAL,
+        acknowledged_by TEXT,
+        acknowledged_at REAL
+    );
+    CREATE UNIQUE INDEX alerts_firing ON alerts(rule, subject) WHERE state='firing';
+    CREATE INDEX alerts_state ON alerts(state, id);
+    CREATE TABLE alert_deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        channel TEXT NOT NULL,
+        event TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('sending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX alert_deliveries_alert ON alert_deliveries(alert_id);
     CREATE INDEX events_finished ON events(finished_at, sync, state) WHERE finished_at IS NOT NULL;
     CREATE INDEX runs_finished ON runs(finished_at, workflow, state) WHERE finished_at IS NOT NULL;
+    """,
+    # A person's fix carried by a replay or a review's decision: the record to use instead of fetching,
+    # values laid over the record read or over the mapped output, and who made it (engine/store/edits.py).
+    # A review's decision: who took it and what they chose (or why they dismissed it); and one side's
+    # record as the engine mapped it when it held the review, so the comparison is the engine's own.
+    """
+    ALTER TABLE events ADD COLUMN edit BLOB;
+    ALTER TABLE reviews ADD COLUMN decided_by TEXT;
+    ALTER TABLE reviews ADD COLUMN decision BLOB;
+    ALTER TABLE reviews ADD COLUMN mapped BLOB;
+    """,
+    # Overview charts: a sample a minute of each flow's queue depth, lag and open dead letters, which
+    # cannot be read back from the past (engine/store/series.py); the counts come from the settled
+    # events and finished runs through the finished_at indexes above.
+    """
     CREATE TABLE samples (
         flow TEXT NOT NULL,
         at REAL NOT NULL,

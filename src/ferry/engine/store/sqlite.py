@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ferry.core import jsoncodec
+from ferry.engine.store.activity import Activity
+from ferry.engine.store.alerts import AlertStore
 from ferry.engine.store.base import (
     AuditEntry,
     Claim,
@@ -147,6 +149,8 @@ class SqliteStore:
         self._reader: sqlite3.Connection | None = None
         self._seq = itertools.count()
         self.runs = RunStore(self)
+        self.alerts = AlertStore(self)
+        self.activity = Activity(self)
         self.reconciliations = ReconciliationStore(self)
         self.series = SeriesStore(self)
         #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
@@ -499,6 +503,23 @@ class SqliteStore:
                 (sync, side, record_id, record_id),
             )
             return [AuditEntry(r[0], r[1], r[2], r[3], _unblob(r[4]) or {}, r[5], _dt(r[6])) for r in rows]
+
+        return await self._run(work)
+
+    async def expedite(self, syncs: Sequence[str]) -> int:
+        """Make the waiting changes of `syncs`, and waiting workflow runs, due now (a paused connection
+        came back: what waited for it need not sit out its backoff)."""
+        now = self.clock()
+        marks = ",".join("?" * len(syncs))
+
+        def work(c: sqlite3.Connection) -> int:
+            moved = 0
+            if syncs:
+                moved = c.execute(
+                    f"UPDATE events SET due_at=? WHERE state='pending' AND due_at>? AND sync IN ({marks})",
+                    (now, now, *syncs),
+                ).rowcount
+            return moved + c.execute("UPDATE runs SET due_at=? WHERE state='pending' AND due_at>?", (now, now)).rowcount
 
         return await self._run(work)
 
