@@ -54,10 +54,10 @@ async def test_a_running_project_reports_metrics_health_and_charts(tmp_path: Pat
     assert "x-ratelimit-remaining" in tims["rate_limit"]["headers"]  # TIMS's own count of what is left
     assert "tims-sandbox-key" not in str(connections)
 
-    flow = next(f for f in overview["flows"] if f["flow"] == "customers")
+    flow = next(f for f in overview["flows"] if f["name"] == "customers")
     assert (overview["bucket_seconds"], len(flow["buckets"])) == (60, 60)
     assert flow["kind"] == "sync" and flow["totals"]["processed"] >= 25 and flow["totals"]["failed"] == 0
     assert flow["totals"]["pending"] is not None  # the runner sampled the queue as it started
     assert wrong.status_code == 422 and "hour | day | week" in wrong.json()["detail"]
-    assert [f["flow"] for f in one["flows"]] == ["customers"] and len(one["flows"][0]["buckets"]) == 84
+    assert [f["name"] for f in one["flows"]] == ["customers"] and len(one["flows"][0]["buckets"]) == 84
     assert unknown.status_code == 404 and "customers" in unknown.json()["detail"]

@@ -33,7 +33,7 @@ class FlowTotals(BaseModel):
 
 
 class FlowOverview(BaseModel):
-    flow: str
+    name: str = Field(description="The sync's or workflow's name (as in /api/flows).")
     kind: FlowKind
     totals: FlowTotals
     buckets: list[BucketOut]
@@ -80,7 +80,7 @@ def _at(ts: float) -> datetime:
 def _flow(s: FlowSeries) -> FlowOverview:
     latest = s.latest
     return FlowOverview(
-        flow=s.flow,
+        name=s.flow,
         kind=s.kind,
         totals=FlowTotals(
             processed=s.processed,
