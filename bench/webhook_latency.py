@@ -118,7 +118,7 @@ async def run(rate: float, seconds: float) -> None:
             try:
                 async with runner.running():
                     count = int(rate * seconds)
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), time.process_time()
 
                     async def create(n: int) -> None:
                         await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
@@ -132,6 +132,7 @@ async def run(rate: float, seconds: float) -> None:
                     deadline = time.perf_counter() + 30
                     while len(set(made) & set(arrivals.at)) < len(made) and time.perf_counter() < deadline:  # noqa: ASYNC110
                         await asyncio.sleep(0.2)
+                    used = time.process_time() - cpu
             finally:
                 await assembly.aclose()
     latencies = sorted((arrivals.at[a] - t) * 1000 for a, t in made.items() if a in arrivals.at)
@@ -140,7 +141,10 @@ async def run(rate: float, seconds: float) -> None:
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else float("nan")
 
-    print(f"\nWebhook latency: {len(made):,} accounts at {len(made) / sent_for:,.1f}/s for {sent_for:.0f} s\n")
+    print(f"\nWebhook latency: {len(made):,} accounts at {len(made) / sent_for:,.1f}/s for {sent_for:.0f} s")
+    # CPU of this process (ferry, and the load it generates) per account: steadier than latency when the
+    # machine is shared, since it leaves out the time spent waiting for a core.
+    print(f"CPU of this process: {used / max(1, len(made)) * 1000:.2f} ms per account\n")
     print("| p50 | p90 | p99 | max | mean | arrived | missing |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     mean = statistics.fmean(latencies) if latencies else float("nan")

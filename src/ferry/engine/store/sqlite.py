@@ -35,6 +35,7 @@ from ferry.engine.store.base import (
 from ferry.engine.store.reconciliations import ReconciliationStore
 from ferry.engine.store.runs import RunStore
 from ferry.engine.store.schema import migrate
+from ferry.engine.store.series import SeriesStore
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
@@ -151,6 +152,7 @@ class SqliteStore:
         self.alerts = AlertStore(self)
         self.activity = Activity(self)
         self.reconciliations = ReconciliationStore(self)
+        self.series = SeriesStore(self)
         #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
         #: held for review. Workflow steps waiting on a record of a sync listen here.
         self.settled: list[Callable[[Claim], None]] = []
@@ -186,6 +188,7 @@ class SqliteStore:
             await self._run(take_back)
 
     async def close(self) -> None:
+        self.series.close()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
