@@ -31,11 +31,11 @@ from typing import Any
 import aiohttp
 
 from bench.systems import UNLIMITED, Urls, sandboxes
+from ferry.cli.demo import leave_out
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.runtime import Engine
 from ferry.project import Project
 from ferry.project.templates import init_project
-from ferry.cli.demo import leave_out
 from ferry.run import assemble
 
 TIMS_KEY = {"X-API-Key": "tims-sandbox-key"}

@@ -44,7 +44,9 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 def run(
     project_dir: ProjectDir = Path("."),
-    listen: Annotated[str, typer.Option(help="Address for the console, the control API and the webhook receivers.")] = "127.0.0.1:7070",
+    listen: Annotated[
+        str, typer.Option(help="Address of the console, the control API and the webhooks.")
+    ] = "127.0.0.1:7070",
     public_url: Annotated[str | None, typer.Option(help="URL the systems use to reach ferry (webhooks).")] = None,
     workers: Annotated[int, typer.Option(min=1, max=512, help="Records processed at once.")] = 64,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every record.")] = False,

@@ -221,7 +221,11 @@ class Runner:
             loop.add_signal_handler(sig, stop.set)
         try:
             async with self.running():
-                log.info("ferry is running: console and control API at %s, webhooks at %s/hooks/", self.listen.url, self.listen.url)
+                log.info(
+                    "ferry is running: console and control API at %s, webhooks at %s/hooks/",
+                    self.listen.url,
+                    self.listen.url,
+                )
                 await stop.wait()
                 log.info("stopping: finishing the records in hand")
         finally:
