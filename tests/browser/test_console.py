@@ -90,7 +90,9 @@ async def test_an_operator_finds_a_failed_record_fixes_it_and_sees_it_arrive(
 
         await page.goto(f"{base}/")
         await expect(page.locator("tr[data-sync=customers]")).to_be_visible()
-        await expect(page.locator("[data-connection=tims] .badge")).to_have_text("closed")
+        await expect(page.locator("[data-connection=tims] [data-circuit]")).to_have_text("closed")
+        await expect(page.locator("[data-connection=tims]")).to_contain_text("requests")
+        await expect(page.locator("[data-chart=customers] svg rect").first).to_be_attached()
         await shot(page, "overview")
         await page.goto(f"{base}/flows/customers")
         await expect(page.locator("#diagram svg")).to_contain_text("tims")

@@ -16,7 +16,9 @@ from ferry.api.alerts import alert_routes
 from ferry.api.audit import ActionLog
 from ferry.api.connections import connection_routes
 from ferry.api.flows import FlowOut, flow_routes
+from ferry.api.health import Telemetry, connection_statuses
 from ferry.api.letters import dead_letter_routes, find_letter, letter_out
+from ferry.api.metrics import metrics_routes
 from ferry.api.models import (
     AuditOut,
     ConnectionStatus,
@@ -24,6 +26,7 @@ from ferry.api.models import (
     RecordHistory,
     SyncStatus,
 )
+from ferry.api.overview import overview_routes
 from ferry.api.people import people_routes
 from ferry.api.reconcile import reconcile_routes
 from ferry.api.records import record_routes
@@ -50,6 +53,7 @@ def control_app(
     resume: Callable[[str], Awaitable[None]] | None = None,
     reconciler: Reconciler | None = None,
     specs: Mapping[str, SyncSpec] | None = None,
+    telemetry: Telemetry | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
 
@@ -93,12 +97,7 @@ def control_app(
 
     @api.get("/api/connections", response_model=list[ConnectionStatus])
     async def connections() -> list[ConnectionStatus]:
-        return [
-            ConnectionStatus(
-                connection=name, circuit=b.state, paused_reason=b.paused_reason, consecutive_failures=b.failures
-            )
-            for name, b in sorted((breakers or {}).items())
-        ]
+        return connection_statuses(breakers or {}, telemetry.http if telemetry else {})
 
     @api.get("/api/dead-letters", response_model=list[DeadLetterOut])
     async def dead_letters(
@@ -136,6 +135,8 @@ def control_app(
     api.include_router(alert_routes(store, alerting))
     if reconciler is not None:
         api.include_router(reconcile_routes(reconciler))
+    api.include_router(overview_routes(store, telemetry.flows if telemetry else None))
+    api.include_router(metrics_routes(store, breakers or {}, telemetry or Telemetry()))
     app.include_router(session_routes(access))
     app.include_router(api, dependencies=[Depends(member)])
     app.include_router(people_routes(access.people), dependencies=[Depends(admin)])

@@ -71,7 +71,7 @@ async def _demo(seed: int, directory: Path | None, customers: int, rounds: int) 
             for sb in sandboxes:
                 console.print(f"[green]{sb.title}[/] sandbox at {sb.base_url}")
             init_project(root, "dynamics365-tims", force=True)
-            left_out = _leave_out(root / "ferry.yaml", SLOW_SYNCS)
+            left_out = leave_out(root / "ferry.yaml", SLOW_SYNCS)
             console.print(f"Project written to {root} (ferry.yaml, mappings/); running it.")
             if left_out:
                 console.print(f"Left out of the demo, to keep it quick: the syncs {', '.join(left_out)}.")
@@ -106,7 +106,7 @@ async def _demo_login(people: AccessStore) -> str:
 SLOW_SYNCS = ("invoice-payments", "invoice-postings", "payment-postings", "inventory", "shipments", "shop-stock")
 
 
-def _leave_out(path: Path, names: tuple[str, ...]) -> list[str]:
+def leave_out(path: Path, names: tuple[str, ...]) -> list[str]:
     """Remove the sync blocks named from the project file (the template's layout: `  - name: x` blocks)."""
     text = path.read_text()
     head, sep, rest = text.partition("\nsyncs:\n")

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import getpass
 import json
+import os
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ferry.cli.edits import parse_sets, project_spec, read_record
-from ferry.cli.logs import configure
+from ferry.cli.logs import LogFormat, configure
+from ferry.core import tracing
 from ferry.core.errors import ConfigError
 from ferry.engine.edits import EditError, replay_edit
 from ferry.engine.intake import Poller
@@ -42,16 +44,25 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 def run(
     project_dir: ProjectDir = Path("."),
-    listen: Annotated[str, typer.Option(help="Address for the control API and webhook receivers.")] = "127.0.0.1:7070",
+    listen: Annotated[
+        str, typer.Option(help="Address of the console, the control API and the webhooks.")
+    ] = "127.0.0.1:7070",
     public_url: Annotated[str | None, typer.Option(help="URL the systems use to reach ferry (webhooks).")] = None,
     workers: Annotated[int, typer.Option(min=1, max=512, help="Records processed at once.")] = 64,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every record.")] = False,
+    log_format: Annotated[
+        LogFormat, typer.Option(envvar="FERRY_LOG_FORMAT", help="text (for people) or json (one object a line).")
+    ] = "text",
+    otel: Annotated[
+        bool, typer.Option("--otel", help="Send traces over OTLP (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set).")
+    ] = False,
 ) -> None:
     """Run the project until stopped (Ctrl-C or SIGTERM finishes or hands back the records in hand)."""
-    configure(verbose)
+    configure(verbose, log_format)
     host, _, port = listen.rpartition(":")
     if not port.isdigit():
         raise ConfigError(f"--listen '{listen}' is not HOST:PORT (for example 127.0.0.1:7070).")
+    tracing.configure(os.environ, force=otel)
 
     async def main() -> None:
         assembly = await assemble(Project.load(project_dir))
@@ -61,7 +72,10 @@ def run(
         finally:
             await assembly.aclose()
 
-    _run(main())
+    try:
+        _run(main())
+    finally:
+        tracing.shutdown()
 
 
 def sync(

@@ -28,3 +28,19 @@ def redact(value: Any) -> Any:
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
+
+
+#: Credentials as they appear in free text: `Bearer abc`, `client_secret=abc`, `"password": "abc"`.
+_SCHEME = re.compile(r"\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_ASSIGNED = re.compile(
+    r"((?:pass(?:word|wd)?|secret|token|api[_-]?key|authori[sz]ation|credential|client[_-]?secret|sig)"
+    r"[\w-]*[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)([^\s\"'&,;}]+)",
+    re.IGNORECASE,
+)
+
+
+def scrub(text: str) -> str:
+    """`text` (an error message, a log line) with credentials that appear in it masked."""
+    if not text:
+        return text
+    return _ASSIGNED.sub(lambda m: m.group(1) + MASK, _SCHEME.sub(lambda m: m.group(1) + " " + MASK, text))

@@ -146,7 +146,7 @@ class Processor:
         if isinstance(error, AuthError):
             # Credentials are wrong everywhere, not for this record: pause the connection, keep the record.
             breaker.pause(error.message)
-            log.error("connection %s paused: %s", connection, error.message)
+            log.error("connection %s paused: %s", connection, error.message, extra={"connection": connection})
             await self.store.retry(claim, delay=breaker.cooldown, error=error.message)
             return "paused"
         if isinstance(error, TransientError | ConflictError):
@@ -198,7 +198,14 @@ class Processor:
                 )
             ],
         )
-        log.warning("dead-lettered %s/%s/%s: %s", claim.sync, claim.side, claim.record_id, error.message)
+        log.warning(
+            "dead-lettered %s/%s/%s: %s",
+            claim.sync,
+            claim.side,
+            claim.record_id,
+            error.message,
+            extra={"sync": claim.sync, "side": claim.side, "record_id": claim.record_id, "outcome": "dead"},
+        )
         return "dead"
 
     async def _call(self, connection: str, work: Awaitable[T]) -> T:

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 from ferry.connectors.contract import Connector
+from ferry.core import tracing
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.intake import Poller, WebhookReceiver
 from ferry.engine.matchindex import MatchIndex
@@ -55,6 +56,8 @@ class Engine:
         self._stop = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self._busy = 0
+        #: Records settled since the start, by (sync or workflow, outcome): the `/metrics` counters.
+        self.settled: dict[tuple[str, str], int] = {}
         self.pollers = [
             Poller(store, spec, side, connectors[spec.side(side).connection], wake=self.wake)
             for spec in syncs
@@ -194,17 +197,42 @@ class Engine:
 
     async def _settle(self, claim: Claim) -> None:
         """Process one claim; an unexpected failure is logged and the record retried, never lost."""
+        if tracing.tracer is None:
+            await self._settle_one(claim)
+            return
+        attributes = {"ferry.sync": claim.sync, "ferry.side": claim.side, "ferry.record_id": claim.record_id}
+        with tracing.span(f"settle {claim.sync}", attributes) as span:
+            outcome = await self._settle_one(claim)
+            if span is not None:
+                span.set_attribute("ferry.outcome", outcome)
+
+    async def _settle_one(self, claim: Claim) -> str:
         try:
             if claim.sync in self.workflows:
                 outcome = await self.runner.on_trigger(claim)
             else:
                 outcome = await self.processor.process(claim)
         except Exception as exc:
-            log.exception("%s: %s record %s failed unexpectedly", claim.sync, claim.side, claim.record_id)
+            log.exception(
+                "%s: %s record %s failed unexpectedly", claim.sync, claim.side, claim.record_id, extra=_fields(claim)
+            )
             await self._unexpected(claim, exc)
-            return
-        level = logging.INFO if outcome in _NOTEWORTHY else logging.DEBUG
-        log.log(level, "%s: %s record %s %s", claim.sync, claim.side, claim.record_id, outcome)
+            outcome = "unexpected"
+        key = (claim.sync, outcome)
+        self.settled[key] = self.settled.get(key, 0) + 1
+        if outcome != "unexpected":
+            level = logging.INFO if outcome in _NOTEWORTHY else logging.DEBUG
+            if log.isEnabledFor(level):
+                log.log(
+                    level,
+                    "%s: %s record %s %s",
+                    claim.sync,
+                    claim.side,
+                    claim.record_id,
+                    outcome,
+                    extra={**_fields(claim), "outcome": outcome},
+                )
+        return outcome
 
     async def _unexpected(self, claim: Claim, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -239,6 +267,11 @@ class Engine:
         self.tasks.clear()
         await self.runner.stop()
         self.processor.indexes.clear()
+
+
+def _fields(claim: Claim) -> dict[str, str]:
+    """The structured fields of a record's log lines (`--log-format json`)."""
+    return {"sync": claim.sync, "side": claim.side, "record_id": claim.record_id}
 
 
 def trigger_feed(workflow: WorkflowPlan) -> Feed:

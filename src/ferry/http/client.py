@@ -11,11 +11,12 @@ from urllib.parse import urljoin
 import aiohttp
 
 from ferry import __version__
-from ferry.core import jsoncodec
+from ferry.core import jsoncodec, tracing
 from ferry.core.errors import AuthError, TransientError
 from ferry.http.auth import Auth
 from ferry.http.errors import ErrorTable, classify
 from ferry.http.limits import TokenBucket
+from ferry.http.stats import ConnectionStats, stats_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,10 @@ class HttpClient:
         self._headers = {"User-Agent": f"ferry/{__version__}", "Accept": "application/json", **(headers or {})}
         self._session: aiohttp.ClientSession | None = None
         self.requests = 0
+        #: Health of the connection this client serves (shared by its clients; see `http/stats.py`).
+        self.stats: ConnectionStats = stats_for(system)
+        if rate_limit is not None:
+            self.stats.buckets.append(rate_limit)
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -112,12 +117,17 @@ class HttpClient:
         elif form is not None:
             body = form
         merged.update(headers or {})
+        signed = authenticate and self.auth is not None
         for attempt in (1, 2):
-            if authenticate and self.auth is not None:
-                merged.update(await self.auth.headers(self))
+            if signed and self.auth is not None:
+                try:
+                    merged.update(await self.auth.headers(self))
+                except AuthError as exc:  # the token endpoint refused the credentials
+                    self.stats.auth_failed(exc.message)
+                    raise
             if self.rate_limit is not None:
                 await self.rate_limit.acquire()
-            response = await self._send(method, url, params, body, merged, basic_auth)
+            response = await self._send(method, url, params, body, merged, basic_auth, signed)
             if response.status == 401 and authenticate and self.auth is not None and attempt == 1:
                 self.auth.invalidate()  # the token may have expired early or been revoked: fetch a new one once
                 continue
@@ -127,8 +137,10 @@ class HttpClient:
         error = classify(response, system=self.system, table=self.errors, message=self.describe)
         if response.status == 429 and self.rate_limit is not None and isinstance(error, TransientError):
             self.rate_limit.penalise(error.retry_after or 1.0)
-        if isinstance(error, AuthError) and authenticate and self.auth is not None:
+        if isinstance(error, AuthError) and signed:
             error.message += " Check the connection's credentials."
+            self.stats.auth_failed(error.message)
+        self.stats.failed(error.message)
         raise error
 
     async def _send(
@@ -139,20 +151,33 @@ class HttpClient:
         body: Any,
         headers: Mapping[str, str],
         basic_auth: tuple[str, str] | None,
+        signed: bool = False,
     ) -> Response:
         session = self._session_for_loop()
         auth = aiohttp.BasicAuth(*basic_auth) if basic_auth else None
+        where = url.split("?")[0]  # query strings may carry keys: never in errors or spans
         self.requests += 1
-        try:
-            async with session.request(method, url, params=params, data=body, headers=headers, auth=auth) as r:
-                payload = await r.read()
-                found = {k.lower(): ", ".join(r.headers.getall(k)) for k in r.headers}
-                return Response(r.status, r.reason or "", found, payload, str(r.url))
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise TransientError(
-                f"{self.system} could not be reached at {url.split('?')[0]}: {type(exc).__name__} {exc}".rstrip(),
-                url=url.split("?")[0],
-            ) from None
+        # A span only while tracing is on (`core/tracing.py`); otherwise a context that does nothing.
+        attributes = (
+            {}
+            if tracing.tracer is None
+            else {"ferry.connection": self.stats.connection, "http.request.method": method, "url.full": where}
+        )
+        with tracing.span(f"{method} {self.stats.connection}", attributes) as span:
+            try:
+                async with session.request(method, url, params=params, data=body, headers=headers, auth=auth) as r:
+                    payload = await r.read()
+                    found = {k.lower(): ", ".join(r.headers.getall(k)) for k in r.headers}
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                error = TransientError(
+                    f"{self.system} could not be reached at {where}: {type(exc).__name__} {exc}".rstrip(), url=where
+                )
+                self.stats.unreachable(error.message)
+                raise error from None
+            if span is not None:
+                span.set_attribute("http.response.status_code", r.status)
+        self.stats.answered(r.status, found, authenticated=signed)
+        return Response(r.status, r.reason or "", found, payload, str(r.url))
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -33,6 +33,11 @@ class TokenBucket:
                 self._refill()
             self._tokens -= 1
 
+    def available(self) -> float:
+        """Tokens in the bucket now (negative while paying off a 429's wait)."""
+        self._refill()
+        return self._tokens
+
     def penalise(self, seconds: float) -> None:
         """The system asked us to wait (a 429): spend the tokens that would accrue meanwhile."""
         self._refill()

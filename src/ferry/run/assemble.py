@@ -16,6 +16,7 @@ from ferry.connectors import Connector, connector_class
 from ferry.engine.spec import ConflictPolicy, MatchRule, SideSpec, SyncSpec
 from ferry.engine.store import SqliteStore
 from ferry.engine.store.base import SIDES, Side, other
+from ferry.http.stats import ConnectionStats, stats_scope
 from ferry.mapping.paths import split_path
 from ferry.project import Project
 from ferry.project.models import Side as ProjectSide
@@ -40,6 +41,8 @@ class Assembly:
     #: Poll interval per sync and per workflow trigger (None: webhooks only).
     poll_seconds: dict[str, float | None] = field(default_factory=dict)
     workflows: list[WorkflowPlan] = field(default_factory=list)
+    #: Health of each connection's HTTP traffic (kept by the HTTP seam).
+    http_stats: dict[str, ConnectionStats] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         for connector in self.connectors.values():
@@ -160,10 +163,12 @@ async def assemble(
     used = {s.left.connection for s in syncs} | {s.right.connection for s in syncs}
     used |= {connection for w in workflows for connection, _ in w.watched()} | _step_connections(workflows)
     connectors: dict[str, Connector] = {}
+    http_stats: dict[str, ConnectionStats] = {}
     try:
         for name in sorted(used):
             kind = project.connections[name].type
-            connectors[name] = connector_class(kind)(project.connection_config(name))
+            with stats_scope(http_stats, name):
+                connectors[name] = connector_class(kind)(project.connection_config(name))
         store = SqliteStore(store_path or state_path(project))
         await store.open(owner=owner)
     except BaseException:
@@ -192,7 +197,7 @@ async def assemble(
                 if entity not in entities:
                     entities.append(entity)
     webhook_secrets = {name: _webhook_secret(project, name, environ) for name in webhook_entities}
-    return Assembly(project, store, syncs, connectors, webhook_secrets, webhook_entities, poll, workflows)
+    return Assembly(project, store, syncs, connectors, webhook_secrets, webhook_entities, poll, workflows, http_stats)
 
 
 def _step_connections(workflows: list[WorkflowPlan]) -> set[str]:

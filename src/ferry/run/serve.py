@@ -18,13 +18,16 @@ from ferry.access import AccessPolicy, AccessStore
 from ferry.alerts import alerting
 from ferry.api import control_app
 from ferry.api.flows import sync_flow, workflow_flow
+from ferry.api.health import Telemetry
 from ferry.console import mount_console
 from ferry.core.errors import ConfigError, FerryError
 from ferry.engine.intake import Poller
 from ferry.engine.reconcile import Reconciler, reconcile_every
 from ferry.engine.retry import RetryPolicy
 from ferry.engine.runtime import Engine
+from ferry.engine.store.series import FlowKind
 from ferry.run.assemble import Assembly
+from ferry.run.sampler import sample_every
 
 log = logging.getLogger("ferry.run")
 
@@ -69,6 +72,9 @@ class Runner:
         self.access = AccessPolicy(AccessStore(assembly.store), settings, secure_cookies=secure)
         flows = [sync_flow(s, assembly.poll_seconds.get(s.name)) for s in assembly.syncs]
         flows += [workflow_flow(w) for w in assembly.workflows]
+        kinds: dict[str, FlowKind] = {s.name: "sync" for s in assembly.syncs}
+        kinds |= {w.name: "workflow" for w in assembly.workflows}
+        self.telemetry = Telemetry(assembly.http_stats, kinds, self.engine.settled)
         self.app = control_app(
             assembly.store,
             breakers=self.engine.breakers,
@@ -80,6 +86,7 @@ class Runner:
             resume=self.engine.resume,
             specs=self.engine.syncs,
             reconciler=self.reconciler,
+            telemetry=self.telemetry,
         )
         mount_console(self.app, self.access, project=assembly.project.spec.name, directory=str(assembly.project.root))
         self.server: uvicorn.Server | None = None
@@ -149,6 +156,8 @@ class Runner:
             self.engine.start_workers()
             self.alerting.base_url = self.listen.url
             self.engine.tasks.append(asyncio.create_task(self.alerting.run(self.engine.stopping), name="ferry-alerts"))
+            sampler = sample_every(store, self.engine.stopping, flows=frozenset(self.telemetry.flows))
+            self.engine.tasks.append(asyncio.create_task(sampler, name="ferry-sampler"))
             for poller in [*polled, *triggers]:
                 interval = self.assembly.poll_seconds.get(poller.spec.name) or 60.0
                 self.engine.tasks.append(
@@ -212,7 +221,11 @@ class Runner:
             loop.add_signal_handler(sig, stop.set)
         try:
             async with self.running():
-                log.info("ferry is running: control API and webhooks at %s", self.listen.url)
+                log.info(
+                    "ferry is running: console and control API at %s, webhooks at %s/hooks/",
+                    self.listen.url,
+                    self.listen.url,
+                )
                 await stop.wait()
                 log.info("stopping: finishing the records in hand")
         finally:

@@ -212,6 +212,14 @@ document.addEventListener("alpine:init", () => {
     // A method, not a getter: the component is built by spreading objects, which would freeze a getter.
     total(key) { return this.syncs.reduce((a, s) => a + (s[key] || 0), 0); },
     health(c) { return c.circuit === "closed" ? "ok" : c.circuit === "open" ? "bad" : "warn"; },
+    // ferry's own bucket, then what the system's last answer said is left (its *remaining* header).
+    headroom(r) {
+      const own = r.rate_per_second ? `${Math.floor(r.tokens)}/${r.burst} ready (${r.rate_per_second}/s)` : "no client limit";
+      const entries = Object.entries(r.headers || {});
+      const left = entries.find(([k]) => k.includes("remaining"));
+      const limit = entries.find(([k]) => k.endsWith("limit") || k.endsWith("-limit"));
+      return left ? `${own}; system: ${left[1]}${limit ? " of " + limit[1] : ""} left` : own;
+    },
   }));
 
   Alpine.data("flows", () => live(0, {

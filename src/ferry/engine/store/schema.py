@@ -251,6 +251,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE reviews ADD COLUMN decision BLOB;
     ALTER TABLE reviews ADD COLUMN mapped BLOB;
     """,
+    # Overview charts: a sample a minute of each flow's queue depth, lag and open dead letters, which
+    # cannot be read back from the past (engine/store/series.py); the counts come from the settled
+    # events and finished runs through the finished_at indexes above.
+    """
+    CREATE TABLE samples (
+        flow TEXT NOT NULL,
+        at REAL NOT NULL,
+        pending INTEGER NOT NULL,
+        in_flight INTEGER NOT NULL,
+        lag_seconds REAL NOT NULL,
+        dead_letters INTEGER NOT NULL,
+        PRIMARY KEY (flow, at)
+    );
+    CREATE INDEX samples_at ON samples(at);
+    """,
     # Record search: each record's label and lower-case identifying terms, one row per record. No FTS5
     # table: a trigram index cost ten times the row's own write on the single writer thread, and a scan
     # of the terms answers in milliseconds per 10,000 records (bench/record_index.py). Keyed by the

@@ -37,6 +37,7 @@ from ferry.engine.store.reconciliations import ReconciliationStore
 from ferry.engine.store.runs import RunStore
 from ferry.engine.store.schema import migrate
 from ferry.engine.store.search import RecordIndex, save_entries
+from ferry.engine.store.series import SeriesStore
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
@@ -154,6 +155,7 @@ class SqliteStore:
         self.alerts = AlertStore(self)
         self.activity = Activity(self)
         self.reconciliations = ReconciliationStore(self)
+        self.series = SeriesStore(self)
         #: Called (on the event loop) with each claim once it is settled: finished, dead-lettered or
         #: held for review. Workflow steps waiting on a record of a sync listen here.
         self.settled: list[Callable[[Claim], None]] = []
@@ -189,6 +191,7 @@ class SqliteStore:
             await self._run(take_back)
 
     async def close(self) -> None:
+        self.series.close()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
