@@ -83,9 +83,16 @@ async def test_an_operator_finds_a_failed_record_fixes_it_and_sees_it_arrive(
         [customer] = await eventually(arrived, within=60)
         assert customer["BillingAddress"]["Country"] == "AU"  # type: ignore[index]
 
-        await page.goto(f"{base}/records/customers/left/{account_id}")
-        await expect(page.locator(".timeline")).to_contain_text("created")
-        await expect(page.locator(".card")).to_contain_text(str(customer["CustomerID"]))
+        # Found by its name in the console's search, with its lineage and its twin in TIMS.
+        await page.goto(f"{base}/records")
+        await page.fill("#q", "nowhere gas")
+        await page.click("text=Search")
+        await expect(page.locator("tr:has-text('Nowhere Gas Supply')")).to_have_count(2)  # both systems
+        await page.locator("tr", has=page.locator("td.record-id", has_text=re.compile(f"^{account_id}$"))).click()
+        await expect(page).to_have_url(re.compile(f"/records/customers/left/{account_id}$"))
+        await expect(page.locator("[data-twin]")).to_contain_text(str(customer["CustomerID"]))
+        await expect(page.locator(".timeline [data-kind=dead-letter]").first).to_be_visible()
+        await expect(page.locator(".timeline [data-kind=write]").first).to_contain_text('"Country":"AU"')
         await shot(page, "record")
 
         await page.goto(f"{base}/")

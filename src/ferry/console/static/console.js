@@ -343,11 +343,13 @@ document.addEventListener("alpine:init", () => {
     search() { history.replaceState(null, "", `?q=${encodeURIComponent(this.q)}`); this.refresh(); },
   }));
 
-  Alpine.data("record", () => live(0, {
-    history: null,
+  Alpine.data("record", () => live(10000, {
+    lineage: null,
     async load() {
-      this.history = await ferry.get(ferry.apiPath("/api/records", ferry.data("sync"), ferry.data("side"), ferry.data("id")));
+      this.lineage = await ferry.get(ferry.apiPath("/api/lineage", ferry.data("sync"), ferry.data("side"), ferry.data("id")));
     },
+    tone(e) { return e.kind.startsWith("dead-letter") && e.kind !== "dead-letter-resolved" ? "bad" : e.kind === "write" ? "ok" : ""; },
+    show(v) { return v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v); },
   }));
 
   Alpine.data("alerts", () => live(5000, {
