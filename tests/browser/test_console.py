@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 
 from ferry.access import AccessStore
 from tests.browser.conftest import shot
-from tests.e2e.conftest import Harness, Systems, eventually, live
+from tests.e2e.conftest import UNMAPPABLE_ACCOUNT, Harness, Systems, eventually, live
 
 PASSWORD = "ops-password-123"
 
@@ -20,13 +20,7 @@ PASSWORD = "ops-password-123"
 async def make_failure(h: Harness) -> str:
     made = await h.d365.post(
         "accounts",
-        json={
-            "name": "Nowhere Gas Supply",
-            "customertypecode": 3,
-            "address1_line1": "7 Lost Lane",
-            "address1_city": "Springfield",
-            "address1_country": "Atlantis",  # no ISO country: TIMS cannot take the address
-        },
+        json=UNMAPPABLE_ACCOUNT,
         headers={"Prefer": "return=representation"},
     )
     account_id: str = made.json()["accountid"]

@@ -27,6 +27,14 @@ from ferry.sandboxes.storefront import StorefrontSandbox
 from ferry.sandboxes.tims import TimsSandbox
 
 TIMS_KEY = {"X-API-Key": "tims-sandbox-key"}
+#: A Dynamics 365 customer account TIMS cannot take: its country has no ISO code, so it dead-letters.
+UNMAPPABLE_ACCOUNT = {
+    "name": "Nowhere Gas Supply",
+    "customertypecode": 3,
+    "address1_line1": "7 Lost Lane",
+    "address1_city": "Springfield",
+    "address1_country": "Atlantis",
+}
 #: The `ferry` command, run as a user runs it: in a process of its own.
 FERRY = [sys.executable, "-c", "from ferry.cli.main import main; main()"]
 T = TypeVar("T")

@@ -13,7 +13,7 @@ import httpx
 
 from ferry.access import AccessStore
 from ferry.vault import Vault
-from tests.e2e.conftest import Systems, eventually, ferry_beside, live, make_project
+from tests.e2e.conftest import UNMAPPABLE_ACCOUNT, Systems, eventually, ferry_beside, live, make_project
 from tests.receivers import Webhook, webhook
 
 ALERTS = """
@@ -57,13 +57,7 @@ async def test_a_dead_letter_alert_arrives_with_a_link_and_resolves(tmp_path: Pa
             await h.sync()
             await h.d365.post(
                 "accounts",
-                json={
-                    "name": "Nowhere Gas Supply",
-                    "customertypecode": 3,
-                    "address1_line1": "7 Lost Lane",
-                    "address1_city": "Springfield",
-                    "address1_country": "Atlantis",  # no ISO country: TIMS cannot take the address
-                },
+                json=UNMAPPABLE_ACCOUNT,
             )
             assert (await h.sync()).get("dead") == 1
 

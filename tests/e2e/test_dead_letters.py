@@ -7,7 +7,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.e2e.conftest import Systems, ferry, make_project, polled
+from tests.e2e.conftest import UNMAPPABLE_ACCOUNT, Systems, ferry, make_project, polled
 
 
 async def test_a_refused_record_is_dead_lettered_and_replayed_after_the_fix(tmp_path: Path, systems: Systems) -> None:
@@ -16,13 +16,7 @@ async def test_a_refused_record_is_dead_lettered_and_replayed_after_the_fix(tmp_
         await h.sync()
         made = await h.d365.post(
             "accounts",
-            json={
-                "name": "Nowhere Gas Supply",
-                "customertypecode": 3,
-                "address1_line1": "7 Lost Lane",
-                "address1_city": "Springfield",
-                "address1_country": "Atlantis",  # no ISO country: TIMS cannot take the address
-            },
+            json=UNMAPPABLE_ACCOUNT,
             headers={"Prefer": "return=representation"},
         )
         account_id = made.json()["accountid"]
