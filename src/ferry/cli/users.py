@@ -27,8 +27,8 @@ RoleOpt = Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}
 T = TypeVar("T")
 
 
-def _with_people(directory: Path, work: Callable[[AccessStore], Awaitable[T]]) -> T:
-    project = Project.load(directory)
+def _with_people(directory: Path | Project, work: Callable[[AccessStore], Awaitable[T]]) -> T:
+    project = directory if isinstance(directory, Project) else Project.load(directory)
 
     async def main() -> T:
         store = SqliteStore(state_path(project))
@@ -60,13 +60,14 @@ def add(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
 ) -> None:
     """Add a person who logs in with a password (asked for without echo)."""
+    project = Project.load(directory)  # a wrong directory is said before the password is asked for
     password = _password(password_stdin)
 
     async def work(people: AccessStore) -> None:
         await people.add_user(name, role, password)
         await people.record(_actor(), None, f"add user {name} as {role}", name, "ok", None)
 
-    _with_people(directory, work)
+    _with_people(project, work)
     out.print(f"Added {name} ({role}). They log in at the console (http://127.0.0.1:7070 by default).")
 
 
@@ -79,6 +80,7 @@ def change(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the new password from stdin.")] = False,
 ) -> None:
     """Change a person's role or password (a new password ends their open sessions)."""
+    project = Project.load(directory)
     secret = _password(password_stdin) if password or password_stdin else None
     if role is None and secret is None:
         raise typer.BadParameter("Give --role or --password (or both).")
@@ -88,7 +90,7 @@ def change(
         what = " and ".join(x for x in (f"role {role}" if role else "", "password" if secret else "") if x)
         await people.record(_actor(), None, f"set {what} of {name}", name, "ok", None)
 
-    _with_people(directory, work)
+    _with_people(project, work)
     out.print(f"Changed {name}.")
 
 
