@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
+import pytest
 from playwright.async_api import Page, expect
 
 from ferry.access import AccessStore
@@ -38,3 +40,18 @@ async def test_markup_in_a_record_is_shown_as_text_and_never_runs(tmp_path: Path
         await expect(page.locator("h1")).to_have_text(HOSTILE)
         assert await page.evaluate("window.pwned") is None
         assert await page.locator("main img").count() == 0
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+async def test_logging_in_never_sends_the_browser_to_another_site(
+    tmp_path: Path, systems: Systems, page: Page, target: str
+) -> None:
+    async with live(tmp_path / "p", systems, poll_seconds=None) as h:
+        assert h.runner is not None
+        base = h.runner.listen.url
+        await AccessStore(h.assembly.store).add_user("olive", "viewer", PASSWORD)
+        await page.goto(f"{base}/login?next={quote(target)}")
+        await page.fill("input[name=name]", "olive")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button[type=submit]")
+        await expect(page).to_have_url(f"{base}/")

@@ -176,7 +176,8 @@ document.addEventListener("alpine:init", () => {
       try {
         await ferry.api("POST", "/api/session", { name: this.name, password: this.password });
         const next = ferry.param("next");
-        location.href = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+        // Only a path on this server: "//host" and "/\host" would leave it (browsers read "\" as "/").
+        location.href = /^\/(?![\/\\])/.test(next) ? next : "/";
       } catch (e) { this.error = e.message; }
       this.busy = false;
     },
