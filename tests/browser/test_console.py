@@ -94,6 +94,7 @@ async def test_an_operator_finds_a_failed_record_fixes_it_and_sees_it_arrive(
         await expect(page.locator("[data-connection=tims] [data-circuit]")).to_have_text("closed")
         await expect(page.locator("[data-connection=tims]")).to_contain_text("requests")
         await expect(page.locator("[data-chart=customers] svg rect").first).to_be_attached()
+        await expect(page.locator("[data-error-rate=customers]")).to_contain_text("%")  # one failure in the hour
         await shot(page, "overview")
         await page.goto(f"{base}/flows/customers")
         await expect(page.locator("#diagram svg")).to_contain_text("tims")

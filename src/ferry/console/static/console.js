@@ -198,6 +198,7 @@ document.addEventListener("alpine:init", () => {
       try {
         const data = await ferry.get(`/api/overview?window=${this.window}`);
         this.series = Object.fromEntries((data.flows || []).map((f) => [f.name, f]));
+        this._bucket = data.bucket_seconds;
         this.seriesError = "";
         this.$nextTick(() => this.draw());
       } catch (e) { this.seriesError = e.message; }
@@ -209,6 +210,17 @@ document.addEventListener("alpine:init", () => {
       }
     },
     setWindow(w) { this.window = w; this.loadSeries(); },
+    // Throughput over the chosen window, per minute; and the share of the window's changes that failed.
+    rate(name) {
+      const f = this.series[name];
+      if (!f || !f.buckets.length) return "—";
+      const minutes = (f.buckets.length * this._bucket) / 60;
+      return (f.totals.processed / minutes).toFixed(1);
+    },
+    errorRate(name) {
+      const f = this.series[name];
+      return f && f.totals.error_rate !== null && f.totals.error_rate !== undefined ? `${(f.totals.error_rate * 100).toFixed(1)}%` : "—";
+    },
     runsOf(name) { return Object.entries(this.workflows[name] || {}).map(([s, n]) => `${n} ${s}`).join(", ") || "no runs yet"; },
     // A method, not a getter: the component is built by spreading objects, which would freeze a getter.
     total(key) { return this.syncs.reduce((a, s) => a + (s[key] || 0), 0); },
