@@ -8,6 +8,7 @@ connections read it when ferry next starts (they hold their credentials while th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -15,8 +16,11 @@ from pydantic import BaseModel, Field
 from ferry.core.errors import ConfigError
 from ferry.engine.breaker import CircuitBreaker
 from ferry.project import Project
+from ferry.project.edit import change_connection
 from ferry.project.refs import parse_reference
 from ferry.vault import SECRET_NAME, Vault
+
+RESTART = "when ferry next starts (`ferry run` again): connections hold their settings while they run"
 
 
 class PauseRequest(BaseModel):
@@ -27,6 +31,23 @@ class CircuitOut(BaseModel):
     connection: str
     circuit: str
     paused_reason: str | None
+
+
+class SettingsOut(BaseModel):
+    connection: str
+    type: str
+    settings: dict[str, Any] = Field(description="As written in ferry.yaml; secrets appear as ${secret:NAME}.")
+
+
+class SettingsChange(BaseModel):
+    settings: dict[str, Any] = Field(
+        min_length=1, description="Fields to set; null removes one. Secrets must be ${secret:NAME} references."
+    )
+
+
+class SettingsChanged(SettingsOut):
+    diff: str = Field(description="The change to ferry.yaml, as a unified diff.")
+    applies: str
 
 
 class SecretOut(BaseModel):
@@ -68,6 +89,43 @@ def connection_routes(
         b = breaker(name)
         await resumed(name)
         return CircuitOut(connection=name, circuit=b.state, paused_reason=None)
+
+    def settings_of(name: str) -> SettingsOut:
+        if project is None:
+            raise HTTPException(409, "This server has no project to change.")
+        try:
+            current = Project.load(project.root)  # the file as it is now, with any edits made meanwhile
+        except ConfigError as exc:
+            raise HTTPException(409, f"ferry.yaml does not load as it is: {exc.message}") from None
+        if name not in current.connections:
+            known = ", ".join(sorted(current.connections)) or "none"
+            raise HTTPException(404, f"There is no connection '{name}'; there are: {known}.")
+        conn = current.connections[name]
+        return SettingsOut(connection=name, type=conn.type, settings=conn.settings)
+
+    @router.get("/api/connections/{name}/settings", response_model=SettingsOut)
+    async def settings(name: str) -> SettingsOut:
+        """A connection's settings as ferry.yaml has them (secrets only as references)."""
+        return settings_of(name)
+
+    @router.put("/api/connections/{name}/settings", response_model=SettingsChanged)
+    async def change_settings(name: str, body: SettingsChange) -> SettingsChanged:
+        """Change a connection's settings in ferry.yaml, keeping its comments; refused, with every problem,
+        unless the changed project passes `ferry validate`. Takes effect when ferry next starts."""
+        settings_of(name)
+        assert project is not None
+        try:
+            edited = change_connection(project.root, name, body.settings)
+        except ConfigError as exc:
+            raise HTTPException(422, exc.message) from None
+        if not edited.ok:
+            raise HTTPException(
+                422,
+                "The change would break the project, so ferry.yaml is unchanged: "
+                + "; ".join(str(p) for p in edited.problems),
+            )
+        now = settings_of(name)
+        return SettingsChanged(**now.model_dump(), diff=edited.diff, applies=RESTART)
 
     def uses() -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}

@@ -8,6 +8,7 @@ from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.store import SqliteStore
 from ferry.project import Project
 from ferry.project.models import Connection, ProjectSpec
+from ferry.project.templates import init_project
 from ferry.vault import Vault, vault_file
 from tests.unit.api.clients import api_client
 
@@ -54,3 +55,23 @@ async def test_secrets_are_listed_by_name_with_their_users_and_set_encrypted(
     assert "s3cr3t-value" not in put.text + str(after)
     assert Vault.open(tmp_path).get("tims-key").get_secret_value() == "s3cr3t-value"
     assert b"s3cr3t-value" not in vault_file(tmp_path).read_bytes()
+
+
+async def test_an_admin_changes_a_connections_settings_and_a_breaking_change_is_refused(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    init_project(tmp_path / "p", "dynamics365-tims")
+    p = Project.load(tmp_path / "p")
+    async with await api_client(store, "admin", project=p) as c:
+        shown = (await c.get("/api/connections/tims/settings")).json()
+        changed = await c.put("/api/connections/tims/settings", json={"settings": {"url": "https://tims.example.com"}})
+        broken = await c.put("/api/connections/tims/settings", json={"settings": {"api_key": None}})
+        empty = await c.put("/api/connections/tims/settings", json={"settings": {}})
+        unknown = await c.get("/api/connections/sap/settings")
+    assert shown["type"] == "tims" and shown["settings"]["api_key"] == "${secret:tims-api-key}"
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["settings"]["url"] == "https://tims.example.com"
+    assert "+    url: https://tims.example.com" in changed.json()["diff"]
+    assert broken.status_code == 422 and "ferry.yaml is unchanged" in broken.json()["detail"]
+    assert "api_key: ${secret:tims-api-key}" in (tmp_path / "p" / "ferry.yaml").read_text()
+    assert empty.status_code == 422 and unknown.status_code == 404

@@ -418,7 +418,7 @@ document.addEventListener("alpine:init", () => {
 
   Alpine.data("admin", () => live(0, {
     users: [], actions: [], connections: [], secrets: [], name: "", role: "viewer", password: "", notice: "", token: "",
-    secretName: "", secretValue: "", pauseReason: "",
+    secretName: "", secretValue: "", pauseReason: "", editing: null, rows: [], newKey: "", newValue: "", diff: "",
     async load() {
       [this.users, this.actions, this.connections, this.secrets] = await Promise.all([
         ferry.get("/api/users"), ferry.get("/api/actions?limit=100"), ferry.get("/api/connections"), ferry.get("/api/secrets").catch(() => []),
@@ -428,6 +428,25 @@ document.addEventListener("alpine:init", () => {
       try {
         await ferry.post(ferry.apiPath("/api/connections", c.connection, what), what === "pause" ? { reason: this.pauseReason } : undefined);
         this.notice = `${c.connection} ${what === "pause" ? "paused" : "resumed"}.`; await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+    async edit(name) {
+      try {
+        this.editing = await ferry.get(ferry.apiPath("/api/connections", name, "settings"));
+        const text = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+        this.rows = Object.entries(this.editing.settings).map(([key, v]) => ({ key, value: text(v), was: text(v) }));
+        this.diff = "";
+      } catch (e) { this.error = e.message; }
+    },
+    async saveSettings() {
+      const settings = {};
+      for (const r of this.rows) if (r.value !== r.was) settings[r.key] = r.value === "" ? null : ferry.typed(r.value);
+      if (!Object.keys(settings).length) { this.error = "Nothing was changed."; return; }
+      try {
+        const done = await ferry.api("PUT", ferry.apiPath("/api/connections", this.editing.connection, "settings"), { settings });
+        this.notice = `Saved ${this.editing.connection}'s settings; they take effect ${done.applies}.`; this.error = "";
+        this.diff = done.diff;
+        this.rows.forEach((r) => { r.was = r.value; });
       } catch (e) { this.error = e.message; }
     },
     async setSecret() {
