@@ -6,6 +6,8 @@ the store gives no way in.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import re
 import secrets
@@ -25,8 +27,17 @@ MIN_PASSWORD = 10
 SESSION_SECONDS = 12 * 3600
 
 _hasher = PasswordHasher()
-# Checked against when the user does not exist, so a wrong name takes as long as a wrong password.
-_DUMMY = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy() -> str:
+    """Checked against when the user does not exist, so a wrong name takes as long as a wrong password."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
+async def _hash(password: str) -> str:
+    # Argon2 spends tens of milliseconds of CPU by design: off the event loop, which serves webhooks.
+    return await asyncio.to_thread(_hasher.hash, check_password(password))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +111,7 @@ class AccessStore:
     async def add_user(self, name: str, role: str, password: str | None) -> User:
         check_user_name(name)
         role = check_role(role)
-        hashed = _hasher.hash(check_password(password)) if password is not None else None
+        hashed = await _hash(password) if password is not None else None
         now = self._store.clock()
 
         def work(c: sqlite3.Connection) -> bool:
@@ -117,7 +128,7 @@ class AccessStore:
     async def update_user(self, name: str, *, role: str | None = None, password: str | None = None) -> User:
         if role is not None:
             check_role(role)
-        hashed = _hasher.hash(check_password(password)) if password is not None else None
+        hashed = await _hash(password) if password is not None else None
         now = self._store.clock()
 
         def work(c: sqlite3.Connection) -> bool:
@@ -177,9 +188,9 @@ class AccessStore:
                 "SELECT name, role, created_at, password_hash FROM users WHERE name=?", (name,)
             ).fetchone()
         )
-        hashed = row[3] if row and row[3] else _DUMMY
+        hashed = row[3] if row and row[3] else await asyncio.to_thread(_dummy)
         try:
-            _hasher.verify(hashed, password)
+            await asyncio.to_thread(_hasher.verify, hashed, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         return _user(row) if row and row[3] else None
