@@ -85,8 +85,10 @@ const ferry = {
     target.appendChild(svg);
   },
 
-  box(svg, x, y, w, h, title, sub, tone) {
-    svg.appendChild(ferry.el("rect", { x, y, width: w, height: h, rx: 8, fill: tone || "#f1f5ff", stroke: "#9db8f5" }));
+  box(svg, x, y, w, h, title, sub, tone, dashed) {
+    const rect = { x, y, width: w, height: h, rx: 8, fill: tone || "#f1f5ff", stroke: "#9db8f5" };
+    if (dashed) rect["stroke-dasharray"] = "5 4";  // a step that runs only when its condition holds
+    svg.appendChild(ferry.el("rect", rect));
     svg.appendChild(ferry.el("text", { x: x + w / 2, y: y + (sub ? h / 2 - 4 : h / 2 + 4), "text-anchor": "middle", "font-weight": 600, "font-size": 13 }, title));
     if (sub) svg.appendChild(ferry.el("text", { x: x + w / 2, y: y + h / 2 + 13, "text-anchor": "middle", "font-size": 11, fill: "#667085" }, sub.length > 42 ? sub.slice(0, 40) + "…" : sub));
   },
@@ -144,7 +146,9 @@ const ferry = {
       const bw = Math.min(280, r.width * W - 16), x = r.col * W + (r.width * W - bw) / 2, y = r.row * rowH + 8;
       const from = last[r.col + ":" + r.width] || (r.row === 1 ? previous : { x: x + bw / 2, y: y - 18 });
       ferry.arrow(svg, from.x, from.y, x + bw / 2, y - 2);
-      ferry.box(svg, x, y, bw, 44, `${r.step.name} · ${r.step.kind}`, r.step.target || r.step.when || "", r.step.kind === "branch" ? "#fff7e6" : undefined);
+      const title = `${r.step.name} · ${r.step.kind}` + (r.step.for_each ? " (each)" : "");
+      const sub = r.step.when ? `when ${r.step.when}` : r.step.target || "";
+      ferry.box(svg, x, y, bw, 44, title, sub, r.step.kind === "branch" ? "#fff7e6" : undefined, Boolean(r.step.when));
       last[r.col + ":" + r.width] = { x: x + bw / 2, y: y + 44 };
       previous = { x: x + bw / 2, y: y + 44 };
     }
