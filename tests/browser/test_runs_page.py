@@ -44,3 +44,10 @@ async def test_a_held_run_is_seen_step_by_step_and_approved_from_the_console(
         assert done.steps["approval"].output["approved"] is True
         await page.reload()
         await expect(page.locator("h1 .badge")).to_have_text("completed")
+
+        # The workflow itself, drawn: its trigger, then its steps, the conditional one dashed.
+        await page.goto(f"{base}/flows/procure-to-pay")
+        diagram = page.locator("#diagram svg")
+        await expect(diagram).to_contain_text("trigger")
+        await expect(diagram).to_contain_text("approval")
+        assert await diagram.locator("rect[stroke-dasharray]").count() >= 1
