@@ -15,6 +15,7 @@ from ferry.alerts import Alerting
 from ferry.api.alerts import alert_routes
 from ferry.api.audit import ActionLog
 from ferry.api.connections import connection_routes
+from ferry.api.designer import designer_routes
 from ferry.api.flows import FlowOut, flow_routes
 from ferry.api.health import Telemetry, connection_statuses
 from ferry.api.letters import dead_letter_routes, find_letter, letter_out
@@ -33,6 +34,7 @@ from ferry.api.records import record_routes
 from ferry.api.reviews import review_routes
 from ferry.api.session import session_routes
 from ferry.api.workflows import workflow_routes
+from ferry.connectors import Connector
 from ferry.engine.breaker import CircuitBreaker
 from ferry.engine.reconcile import Reconciler
 from ferry.engine.spec import SyncSpec
@@ -54,6 +56,7 @@ def control_app(
     reconciler: Reconciler | None = None,
     specs: Mapping[str, SyncSpec] | None = None,
     telemetry: Telemetry | None = None,
+    connectors: Mapping[str, Connector] | None = None,
 ) -> FastAPI:
     """The API served by `ferry run` on 127.0.0.1:7070 (with the webhook receivers as `extra_routes`).
 
@@ -132,6 +135,7 @@ def control_app(
     api.include_router(workflow_routes(store))
     api.include_router(record_routes(store))
     api.include_router(flow_routes(flows or []))
+    api.include_router(designer_routes(project, specs or {}, connectors or {}, admin))
     api.include_router(alert_routes(store, alerting))
     if reconciler is not None:
         api.include_router(reconcile_routes(reconciler))

@@ -439,3 +439,8 @@ class _Loader:
             name = join_path(keys)
             hint = suggest(name, sorted(known)) or "check the name against the source entity's fields"
             report(f"unknown source field {name!r}", node, hint)
+
+
+def compile_text(text: str, *, file: str, root: Path | None = None) -> tuple[Mapping | None, list[Problem]]:
+    """Compile a mapping from its text (a draft not yet saved: the console's designer previews it)."""
+    return _from_text(text, file, Path(file).stem, None, root)

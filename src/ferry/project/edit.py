@@ -40,7 +40,7 @@ class Edited:
 _LIST = re.compile(r"^( *)[^\s#][^:\n]*:[ \t]*\n(?:[ \t]*(?:#.*)?\n)*( *)- ", re.MULTILINE)
 
 
-def _yaml(text: str) -> YAML:
+def round_trip(text: str) -> YAML:
     """A round-trip YAML that writes lists indented as this file indents them (ruamel cannot tell)."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -63,7 +63,7 @@ def change_connection(
     """
     path = root / PROJECT_FILE
     before = path.read_text()
-    yaml = _yaml(before)
+    yaml = round_trip(before)
     data = yaml.load(before)
     connections = data.get("connections") if isinstance(data, CommentedMap) else None
     if not isinstance(connections, CommentedMap) or name not in connections:
@@ -82,7 +82,7 @@ def change_connection(
     diff = "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True), "ferry.yaml", "ferry.yaml"))
     problems = _problems(root, after, environ)
     if not problems:
-        _replace(path, after)
+        replace_file(path, after)
     return Edited(diff, problems)
 
 
@@ -102,7 +102,7 @@ def _problems(root: Path, text: str, environ: Mapping[str, str] | None) -> list[
         ]
 
 
-def _replace(path: Path, text: str) -> None:
+def replace_file(path: Path, text: str) -> None:
     """Write the whole file or nothing (a crash mid-write leaves the old file)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ferry.yaml.")
     try:

@@ -87,6 +87,7 @@ class Runner:
             specs=self.engine.syncs,
             reconciler=self.reconciler,
             telemetry=self.telemetry,
+            connectors=assembly.connectors,
         )
         mount_console(self.app, self.access, project=assembly.project.spec.name, directory=str(assembly.project.root))
         self.server: uvicorn.Server | None = None
