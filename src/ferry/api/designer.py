@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from ferry.connectors import Connector
@@ -129,7 +129,7 @@ def designer_routes(
         return [{"id": r.id, **r.data} for r in page.records[:SAMPLES]], None
 
     @router.get("/{name}/designer", response_model=DesignerOut)
-    async def show(name: str, direction: Direction = Query("left_to_right")) -> DesignerOut:
+    async def show(name: str, direction: Direction = "left_to_right") -> DesignerOut:
         """The mapping of one direction of a sync, with both schemas and live sample records."""
         spec, path = file_of(name, direction)
         source, target = (spec.left, spec.right) if direction == "left_to_right" else (spec.right, spec.left)
