@@ -147,7 +147,7 @@ def designer_routes(
 
     def draft_text(path: Path, draft: Draft) -> tuple[str, str]:
         try:
-            return with_fields(path.read_text(), draft.fields)
+            return with_fields(path.read_text(), draft.fields, name=path.name)
         except ConfigError as exc:
             raise HTTPException(422, exc.message) from None
 

@@ -39,6 +39,7 @@ PAGES: tuple[tuple[str, str, str, str, Role], ...] = (
     ("/", "overview.html", "overview", "Overview", "viewer"),
     ("/flows", "flows.html", "flows", "Flows", "viewer"),
     ("/flows/{name}", "flow.html", "flows", "{name}", "viewer"),
+    ("/flows/{name}/designer", "designer.html", "flows", "Designer: {name}", "viewer"),
     ("/runs", "runs.html", "runs", "Workflow runs", "viewer"),
     ("/runs/{id:int}", "run.html", "runs", "Run {id}", "viewer"),
     ("/records", "records.html", "records", "Records", "viewer"),

@@ -33,7 +33,7 @@ def _expression(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def with_fields(text: str, changes: Mapping[str, str | None]) -> tuple[str, str]:
+def with_fields(text: str, changes: Mapping[str, str | None], *, name: str = "mapping") -> tuple[str, str]:
     """The mapping text with `changes` applied (None removes a field), and the unified diff."""
     yaml = round_trip(text)
     data = yaml.load(text)
@@ -56,4 +56,4 @@ def with_fields(text: str, changes: Mapping[str, str | None]) -> tuple[str, str]
     out = io.StringIO()
     yaml.dump(data, out)
     after = out.getvalue()
-    return after, "".join(difflib.unified_diff(text.splitlines(True), after.splitlines(True)))
+    return after, "".join(difflib.unified_diff(text.splitlines(True), after.splitlines(True), name, name))

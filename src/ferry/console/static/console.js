@@ -420,6 +420,60 @@ document.addEventListener("alpine:init", () => {
     },
   }));
 
+  Alpine.data("designer", () => live(0, {
+    m: null, direction: ferry.param("direction") || "left_to_right", rows: [], original: {}, filter: "", newTarget: "",
+    focused: null, results: [], problems: [], diff: "", notice: "",
+    async load() {
+      this.m = await ferry.get(`${ferry.apiPath("/api/flows", ferry.data("name"), "designer")}?direction=${this.direction}`);
+      this.rows = this.m.fields.map((f) => ({ ...f }));
+      this.original = Object.fromEntries(this.m.fields.map((f) => [f.target, f.expression]));
+      this.results = []; this.problems = []; this.diff = "";
+      await this.preview();
+    },
+    sourceFields() {
+      const known = this.m.source.fields.map((f) => f.name);
+      const seen = Object.keys(this.m.samples[0] || {}).filter((k) => !known.includes(k)).map((name) => ({ name, type: "" }));
+      return [...this.m.source.fields, ...seen].filter((f) => f.name.toLowerCase().includes(this.filter.toLowerCase()));
+    },
+    sampleOf(name) {
+      const v = (this.m.samples.find((s) => s[name] !== null && s[name] !== undefined) || {})[name];
+      return v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+    },
+    unmappedTargets() { const used = new Set(this.rows.map((r) => r.target)); return this.m.target.fields.filter((f) => !used.has(f.name)); },
+    failed(target) { return this.results.some((r) => target in r.errors); },
+    // Clicking a source field puts its path into the expression last focused.
+    insert(name) {
+      if (this.focused === null) { this.error = "Click an expression first, then the source field to put in it."; return; }
+      const row = this.rows[this.focused];
+      row.expression = row.expression ? `${row.expression} ${name}` : name;
+      this.preview();
+    },
+    dropped(i, event) { this.focused = i; this.$nextTick(() => this.preview()); },
+    add() { this.rows.push({ target: this.newTarget, expression: "" }); this.focused = this.rows.length - 1; this.newTarget = ""; },
+    remove(i) { this.rows.splice(i, 1); this.preview(); },
+    changes() {
+      const now = Object.fromEntries(this.rows.map((r) => [r.target, r.expression]));
+      const changed = {};
+      for (const [t, e] of Object.entries(now)) if (this.original[t] !== e && e !== "") changed[t] = e;
+      for (const t of Object.keys(this.original)) if (!(t in now)) changed[t] = null;
+      return changed;
+    },
+    async preview() {
+      try {
+        // The server reads the samples again itself: JSON would turn their exact amounts into text.
+        const out = await ferry.post(ferry.apiPath("/api/flows", ferry.data("name"), "designer", "preview"), { direction: this.direction, fields: this.changes() });
+        this.problems = out.problems; this.results = out.rows; this.diff = out.diff; this.error = "";
+      } catch (e) { this.error = e.message; }
+    },
+    async save() {
+      try {
+        const out = await ferry.api("PUT", ferry.apiPath("/api/flows", ferry.data("name"), "designer"), { direction: this.direction, fields: this.changes() });
+        this.notice = `Saved ${out.file}; it takes effect ${out.applies}.`;
+        await this.load();
+      } catch (e) { this.error = e.message; }
+    },
+  }));
+
   Alpine.data("admin", () => live(0, {
     users: [], actions: [], connections: [], secrets: [], name: "", role: "viewer", password: "", notice: "", token: "",
     secretName: "", secretValue: "", pauseReason: "", editing: null, rows: [], newKey: "", newValue: "", diff: "",
