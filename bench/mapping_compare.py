@@ -195,7 +195,7 @@ def main() -> None:
     for row in rows:
         print(
             f"{row['mapping']:<24} {row['way']:<22} {row['records']:>8} {row['records_per_second']:>11,.0f}"
-            f" {row['us_per_record']:>10.1f} {row['ratio_to_handwritten']:>7.2f}x"
+            f" {row['us_per_record']:>10.1f} {row['ratio_to_handwritten']:>7.3g}x"
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
