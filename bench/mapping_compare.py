@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import jsonata  # type: ignore[import-untyped]
+import jsonata
 
 from bench.handwritten.customer import customer
 from bench.handwritten.sales_order import sales_order
