@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ferry.mapping import operators
+from ferry.mapping.invariant import once_per_parent, parent_only, reads_parent
 from ferry.mapping.nodes import Attr, Binary, Call, Case, If, Index, Literal, Node, Path, Unary
 from ferry.mapping.paths import PathError, split_path
 from ferry.mapping.registry import CallSite, Evaluator, FunctionInfo, Lookups, Rates, registry
@@ -52,6 +53,8 @@ class Compiler:
         self.reads: list[tuple[tuple[str, ...], Node, Report]] = []
         #: Paths read of `context.parent` (inside a list: the record's own fields).
         self.parent_reads: list[tuple[str, ...]] = []
+        #: Inside a call already computed once per list (`invariant.py`): its parts need no memo of their own.
+        self._once = False
 
     def compile(self, node: Node) -> Evaluator:
         method: Callable[[Any], Evaluator] = getattr(self, f"_{type(node).__name__.lower()}")
@@ -140,6 +143,15 @@ class Compiler:
         return switch
 
     def _call(self, node: Call) -> Evaluator:
+        if self._once or not reads_parent(node) or not parent_only(node):
+            return self._plain_call(node)
+        self._once = True
+        try:
+            return once_per_parent(self._plain_call(node))
+        finally:
+            self._once = False
+
+    def _plain_call(self, node: Call) -> Evaluator:
         info = self.functions.get(node.name)
         if info is None:
             hint = suggest(node.name, sorted(self.functions)) or "see the function list in docs/mapping.md"

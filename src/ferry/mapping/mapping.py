@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ferry.core.errors import ValidationError
+from ferry.mapping.invariant import MEMO
 from ferry.mapping.registry import Evaluator
 from ferry.mapping.values import ApplyError, truthy
 
@@ -134,6 +135,7 @@ def _build_list(
         errors[plan.path] = f"its source is {type(source).__name__}, not a list"
         return None
     out = []
+    shared = {**context, "parent": record, MEMO: {}}
     for position, element in enumerate(source, start=1):
         where = f"{plan.path}[{position}]"
         if not isinstance(element, dict):
@@ -141,7 +143,7 @@ def _build_list(
             continue
         inner_errors: dict[str, str] = {}
         required: list[FieldPlan] = []
-        inner = {**context, "parent": record, "position": position}
+        inner = {**shared, "position": position}
         out.append(_build(plan.item, element, inner, creating, inner_errors, required))
         for path, reason in inner_errors.items():
             errors[f"{where}.{path}"] = reason
