@@ -1,0 +1,132 @@
+"""The control API's mapping suggestions: for a target field of a sync, the source fields likeliest to feed it.
+
+The candidates are the fields the sync's mapping already reads plus every field of the source records
+ferry has kept (dead-letter payloads), whose values are the samples the suggester looks at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from ferry.engine.spec import SyncSpec
+from ferry.engine.store.base import Side
+from ferry.engine.store.sqlite import SqliteStore
+from ferry.mapping.suggest import Field as SuggestField
+from ferry.mapping.suggest import suggest
+
+_PATH = re.compile(r"^[A-Za-z_@][\w@\-]*(\.[A-Za-z_@][\w@\-]*)*$")
+_MAX_SAMPLES = 20
+_STATES = ("open", "replayed", "dropped")
+
+
+class SuggestionOut(BaseModel):
+    source: str = Field(description="The source field (dotted path).")
+    expression: str = Field(description="The mapping expression to write for the target field.")
+    confidence: float = Field(ge=0, le=1, description="How sure, from 0 to 1.")
+    reason: str = Field(description="Why, in one line.")
+
+
+class SuggestionsOut(BaseModel):
+    flow: str
+    direction: Literal["left_to_right", "right_to_left"]
+    source: str = Field(description="The source side, as connection/entity.")
+    target: str = Field(description="The target side, as connection/entity.")
+    field: str = Field(description="The target field the suggestions are for.")
+    mapped: bool = Field(description="Whether the mapping writes this field already.")
+    candidates: int = Field(description="How many source fields were weighed.")
+    samples: int = Field(description="How many source records ferry has seen gave sample values.")
+    suggestions: list[SuggestionOut] = Field(description="Best first.")
+
+
+def suggestion_routes(store: SqliteStore, specs: Mapping[str, SyncSpec]) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/api/flows/{name}/suggestions", response_model=SuggestionsOut)
+    async def suggestions(
+        name: str,
+        target: str = Query(description="The target field, a dotted path such as BillingAddress.City."),
+        direction: Literal["left_to_right", "right_to_left"] | None = Query(
+            None, description="Which way; may be left out for a one-way sync."
+        ),
+        limit: int = Query(5, ge=1, le=20),
+    ) -> SuggestionsOut:
+        spec = specs.get(name)
+        if spec is None:
+            known = ", ".join(sorted(specs)) or "none"
+            raise HTTPException(404, f"The running project has no sync named '{name}' (its syncs: {known}).")
+        way = _direction(spec, direction)
+        origin: Side = "left" if way == "left_to_right" else "right"
+        other: Side = "right" if origin == "left" else "left"
+        mapping = spec.maps.get(origin)
+        if mapping is None:
+            raise HTTPException(
+                422, f"The sync '{name}' has no mapping {way.replace('_', ' ')}; try the other direction."
+            )
+        field = target.strip()
+        if not _PATH.match(field):
+            raise HTTPException(
+                422, f"'{target}' is not a field path: write names joined by dots, such as BillingAddress.City."
+            )
+        records = await _seen(store, name, origin)
+        candidates = _candidates(mapping.fields_read, records)
+        found = suggest(SuggestField(field), candidates, limit=limit)
+        sides = {"left": spec.left, "right": spec.right}
+        return SuggestionsOut(
+            flow=name,
+            direction=way,
+            source=f"{sides[origin].connection}/{sides[origin].entity}",
+            target=f"{sides[other].connection}/{sides[other].entity}",
+            field=field,
+            mapped=field in mapping.fields_written,
+            candidates=len(candidates),
+            samples=len(records),
+            suggestions=[SuggestionOut(**s.as_dict()) for s in found],
+        )
+
+    return router
+
+
+def _direction(spec: SyncSpec, asked: Literal["left_to_right", "right_to_left"] | None) -> str:
+    if asked is None:
+        if spec.direction == "both":
+            raise HTTPException(
+                422, f"The sync '{spec.name}' goes both ways: say direction=left_to_right or direction=right_to_left."
+            )
+        return spec.direction
+    if spec.direction not in ("both", asked):
+        raise HTTPException(422, f"The sync '{spec.name}' only goes {spec.direction.replace('_', ' ')}.")
+    return asked
+
+
+async def _seen(store: SqliteStore, sync: str, side: Side) -> list[dict[str, Any]]:
+    """Source records ferry has kept for this sync and side, newest last, at most a few."""
+    records: list[dict[str, Any]] = []
+    for state in _STATES:
+        for letter in await store.dead_letters(sync=sync, state=state):
+            if letter.side == side and isinstance(letter.payload, dict):
+                records.append(letter.payload)
+    return records[-_MAX_SAMPLES:]
+
+
+def _candidates(read: Iterable[str], records: list[dict[str, Any]]) -> list[SuggestField]:
+    values: dict[str, list[Any]] = {path: [] for path in read}
+    for record in records:
+        for path, value in flatten(record):
+            values.setdefault(path, []).append(value)
+    return [SuggestField(path, None, None, tuple(values[path])) for path in sorted(values)]
+
+
+def flatten(record: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """(dotted path, value) of every scalar in a record; OData annotations (`@odata...`) left out."""
+    for key, value in record.items():
+        if "@" in key:
+            continue
+        if isinstance(value, Mapping):
+            yield from flatten(value, f"{prefix}{key}.")
+        elif not isinstance(value, list):
+            yield f"{prefix}{key}", value
