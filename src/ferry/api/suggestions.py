@@ -7,7 +7,7 @@ ferry has kept (dead-letter payloads), whose values are the samples the suggeste
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -18,6 +18,7 @@ from ferry.engine.store.base import Side
 from ferry.engine.store.sqlite import SqliteStore
 from ferry.mapping.suggest import Field as SuggestField
 from ferry.mapping.suggest import suggest
+from ferry.mapping.suggest.candidates import candidates as source_fields
 
 _PATH = re.compile(r"^[A-Za-z_@][\w@\-]*(\.[A-Za-z_@][\w@\-]*)*$")
 _MAX_SAMPLES = 20
@@ -72,8 +73,8 @@ def suggestion_routes(store: SqliteStore, specs: Mapping[str, SyncSpec]) -> APIR
             raise HTTPException(
                 422, f"'{target}' is not a field path: write names joined by dots, such as BillingAddress.City."
             )
-        records = await _seen(store, name, origin)
-        candidates = _candidates(mapping.fields_read, records)
+        records = await seen_records(store, name, origin)
+        candidates = source_fields(mapping.fields_read, records)
         found = suggest(SuggestField(field), candidates, limit=limit)
         sides = {"left": spec.left, "right": spec.right}
         return SuggestionsOut(
@@ -103,7 +104,7 @@ def _direction(spec: SyncSpec, asked: Literal["left_to_right", "right_to_left"] 
     return asked
 
 
-async def _seen(store: SqliteStore, sync: str, side: Side) -> list[dict[str, Any]]:
+async def seen_records(store: SqliteStore, sync: str, side: Side) -> list[dict[str, Any]]:
     """Source records ferry has kept for this sync and side, newest last, at most a few."""
     records: list[dict[str, Any]] = []
     for state in _STATES:
@@ -111,22 +112,3 @@ async def _seen(store: SqliteStore, sync: str, side: Side) -> list[dict[str, Any
             if letter.side == side and isinstance(letter.payload, dict):
                 records.append(letter.payload)
     return records[-_MAX_SAMPLES:]
-
-
-def _candidates(read: Iterable[str], records: list[dict[str, Any]]) -> list[SuggestField]:
-    values: dict[str, list[Any]] = {path: [] for path in read}
-    for record in records:
-        for path, value in flatten(record):
-            values.setdefault(path, []).append(value)
-    return [SuggestField(path, None, None, tuple(values[path])) for path in sorted(values)]
-
-
-def flatten(record: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    """(dotted path, value) of every scalar in a record; OData annotations (`@odata...`) left out."""
-    for key, value in record.items():
-        if "@" in key:
-            continue
-        if isinstance(value, Mapping):
-            yield from flatten(value, f"{prefix}{key}.")
-        elif not isinstance(value, list):
-            yield f"{prefix}{key}", value
