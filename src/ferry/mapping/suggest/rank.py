@@ -47,7 +47,8 @@ def suggest(
             + VALUE_WEIGHT * values
             + DESCRIPTION_WEIGHT * said
             + TYPE_WEIGHT * type_score(target, source)
-            + (LOOKUP_BONUS if table else 0.0)
+            # A lookup's keys confirm a field the name points to; on their own they say nothing of the target.
+            + (LOOKUP_BONUS if table and names > 0 else 0.0)
         )
         if score <= 0.05:
             continue

@@ -138,6 +138,7 @@ _WORDS = [
     "uom",
     "measure",
     "purchase",
+    "schedule",
 ]
 
 #: Word -> concept: synonyms common in ERP/CRM field naming.
@@ -231,7 +232,8 @@ WEAK = frozenset({"address", "code", "number", "type", "value", "the", "of", "or
 def split_name(name: str) -> list[str]:
     """The words of a field name, lower case: `address1_stateorprovince` -> address 1 state or province."""
     words: list[str] = []
-    for part in re.split(r"[^A-Za-z0-9]+", name):
+    # `x@odata.bind` names the field x; the annotation says how it is written, not what it holds.
+    for part in re.split(r"[^A-Za-z0-9]+", name.split("@", 1)[0]):
         for piece in re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+", part):
             words.extend(_unglue(piece.lower()))
     while len(words) > 1 and words[0] in _NOISE_PREFIXES:
