@@ -133,7 +133,7 @@ def control_app(
     api.include_router(workflow_routes(store))
     api.include_router(record_routes(store))
     api.include_router(flow_routes(flows or []))
-    api.include_router(suggestion_routes(store, specs or {}))
+    api.include_router(suggestion_routes(store, specs or {}, project))
     api.include_router(alert_routes(store, alerting))
     if reconciler is not None:
         api.include_router(reconcile_routes(reconciler))

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
+from ferry.core.errors import ConfigError
 from ferry.engine.spec import SyncSpec
 from ferry.engine.store.base import Side
 from ferry.engine.store.sqlite import SqliteStore
 from ferry.mapping.suggest import Field as SuggestField
 from ferry.mapping.suggest import suggest
 from ferry.mapping.suggest.candidates import candidates as source_fields
+from ferry.project import Project
 
 _PATH = re.compile(r"^[A-Za-z_@][\w@\-]*(\.[A-Za-z_@][\w@\-]*)*$")
 _MAX_SAMPLES = 20
@@ -44,7 +49,7 @@ class SuggestionsOut(BaseModel):
     suggestions: list[SuggestionOut] = Field(description="Best first.")
 
 
-def suggestion_routes(store: SqliteStore, specs: Mapping[str, SyncSpec]) -> APIRouter:
+def suggestion_routes(store: SqliteStore, specs: Mapping[str, SyncSpec], project: Project | None = None) -> APIRouter:
     router = APIRouter()
 
     @router.get("/api/flows/{name}/suggestions", response_model=SuggestionsOut)
@@ -75,7 +80,8 @@ def suggestion_routes(store: SqliteStore, specs: Mapping[str, SyncSpec]) -> APIR
             )
         records = await seen_records(store, name, origin)
         candidates = source_fields(mapping.fields_read, records)
-        found = suggest(SuggestField(field), candidates, limit=limit)
+        lookups = _project_lookups(project, name, way)
+        found = suggest(SuggestField(field), candidates, lookups=lookups, limit=limit)
         sides = {"left": spec.left, "right": spec.right}
         return SuggestionsOut(
             flow=name,
@@ -112,3 +118,22 @@ async def seen_records(store: SqliteStore, sync: str, side: Side) -> list[dict[s
             if letter.side == side and isinstance(letter.payload, dict):
                 records.append(letter.payload)
     return records[-_MAX_SAMPLES:]
+
+
+def mapping_lookups(path: Path) -> dict[str, tuple[Any, ...]]:
+    """The keys of each lookup table of the mapping file at `path` (none when it cannot be read)."""
+    try:
+        doc = YAML(typ="safe").load(path.read_text()) or {}
+    except (OSError, YAMLError, ValueError):
+        return {}
+    tables = doc.get("lookups") or {} if isinstance(doc, dict) else {}
+    return {str(name): tuple((table or {}).get("values") or {}) for name, table in tables.items()}
+
+
+def _project_lookups(project: Project | None, sync: str, way: str) -> dict[str, tuple[Any, ...]]:
+    if project is None:
+        return {}
+    try:
+        return mapping_lookups(project.mapping_path(sync, way))
+    except ConfigError:
+        return {}

@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.table import Table
-from ruamel.yaml import YAML
 
-from ferry.api.suggestions import seen_records
+from ferry.api.suggestions import mapping_lookups, seen_records
 from ferry.cli.run import Json, ProjectDir, _run, console
 from ferry.core.errors import ConfigError
 from ferry.engine.store.sqlite import SqliteStore
@@ -46,7 +45,7 @@ def suggest_command(
     path = project.mapping_path(sync, way)
     mapping = loader.load(path)
     records = _samples(sample) + _run(_kept(project, sync, way))
-    found = suggest(Field(field), candidates(mapping.fields_read, records), lookups=_lookup_keys(path), limit=limit)
+    found = suggest(Field(field), candidates(mapping.fields_read, records), lookups=mapping_lookups(path), limit=limit)
     if as_json:
         print(json.dumps([s.as_dict() for s in found], indent=2))
         return
@@ -87,12 +86,6 @@ async def _kept(project: Project, sync: str, way: Way) -> list[dict[str, Any]]:
         return await seen_records(store, sync, "left" if way == "left_to_right" else "right")
     finally:
         await store.close()
-
-
-def _lookup_keys(path: Path) -> dict[str, tuple[Any, ...]]:
-    doc = YAML(typ="safe").load(path.read_text()) or {}
-    tables = doc.get("lookups") or {}
-    return {name: tuple((table or {}).get("values") or {}) for name, table in tables.items()}
 
 
 def _show(field: str, found: list[Suggestion], samples: int) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
+from typer.testing import CliRunner
 
+from ferry.cli.main import app
 from ferry.engine.spec import SideSpec, SyncSpec
 from ferry.engine.store import NewEvent, SqliteStore
+from ferry.project import Project
 from tests.unit.api.clients import api_client
 from tests.unit.engine.fakes import Rename
 
@@ -94,3 +98,14 @@ async def test_a_person_without_a_role_gets_nothing(store: SqliteStore) -> None:
     async with await api_client(store, None, specs={"customers": SPEC}) as api:
         reply = await api.get("/api/flows/customers/suggestions", params={"direction": "left_to_right", "target": "x"})
     assert reply.status_code == 401
+
+
+async def test_the_running_projects_lookup_tables_are_offered_for_codes(store: SqliteStore, tmp_path: Path) -> None:
+    assert CliRunner().invoke(app, ["init", str(tmp_path), "--template", "dynamics365-tims"]).exit_code == 0
+    await seen(store, {**ACCOUNT, "paymenttermscode": 4})
+    options: dict[str, Any] = {"specs": {"customers": SPEC}, "project": Project.load(tmp_path)}
+    async with await api_client(store, "viewer", **options) as api:
+        reply = await api.get(
+            "/api/flows/customers/suggestions", params={"direction": "left_to_right", "target": "Terms"}
+        )
+    assert reply.json()["suggestions"][0]["expression"] == "lookup('payment_terms', paymenttermscode)"
