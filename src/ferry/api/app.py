@@ -33,6 +33,7 @@ from ferry.api.reconcile import reconcile_routes
 from ferry.api.records import record_routes
 from ferry.api.reviews import review_routes
 from ferry.api.session import session_routes
+from ferry.api.suggestions import suggestion_routes
 from ferry.api.workflows import workflow_routes
 from ferry.connectors import Connector
 from ferry.engine.breaker import CircuitBreaker
@@ -136,6 +137,7 @@ def control_app(
     api.include_router(record_routes(store))
     api.include_router(flow_routes(flows or []))
     api.include_router(designer_routes(project, specs or {}, connectors or {}, admin))
+    api.include_router(suggestion_routes(store, specs or {}, project))
     api.include_router(alert_routes(store, alerting))
     if reconciler is not None:
         api.include_router(reconcile_routes(reconciler))
