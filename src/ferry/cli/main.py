@@ -11,6 +11,7 @@ from ferry import __version__
 from ferry.cli.alerts import alerts_app
 from ferry.cli.api import api
 from ferry.cli.demo import demo
+from ferry.cli.mapping import mapping_app
 from ferry.cli.project import init, project_app, validate_command
 from ferry.cli.reconcile import reconcile
 from ferry.cli.records import records_app
@@ -46,6 +47,7 @@ app.add_typer(records_app, name="records")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(users_app, name="users")
 app.command()(api)
+app.add_typer(mapping_app, name="mapping")
 
 
 @app.command()
