@@ -4,7 +4,6 @@ from a source connection) and show per record the input, the output and any fail
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -133,7 +132,7 @@ def _report(outcomes: list[Outcome], problems: list[Problem]) -> dict[str, Any]:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(jsoncodec.loads(jsoncodec.dumps(value)), indent=2, default=str)
+    return jsoncodec.dumps(value).decode()  # money stays an exact number
 
 
 def _print(outcomes: list[Outcome], problems: list[Problem], verbose: bool) -> None:
