@@ -9,6 +9,7 @@ from typing import Any
 from ferry import mapping
 from ferry.connectors import connector_class
 from ferry.core.errors import ConfigError, FerryError
+from ferry.core.records import Record
 from ferry.mapping.testrun import try_apply
 from ferry.project import Project
 from ferry.run.assemble import side_spec
@@ -78,11 +79,18 @@ async def read_live(project: Project, chosen: list[LiveSource]) -> list[LiveReco
         connector = connector_class(project.connections[source.connection].type)(
             project.connection_config(source.connection)
         )
+        records: list[Record] = []
         try:
-            page = await connector.read(source.entity, None, page_size=source.count, **side.options)
+            cursor: str | None = None
+            while len(records) < source.count:  # a page may hold fewer than asked, or deletions
+                page = await connector.read(source.entity, cursor, page_size=source.count, **side.options)
+                records += [r for r in page.records if not r.deleted]
+                if not page.more or page.cursor in (None, cursor):
+                    break
+                cursor = page.cursor
         finally:
             await connector.aclose()
-        for record in [r for r in page.records if not r.deleted][: source.count]:
+        for record in records[: source.count]:
             context = {"sync": source.sync, "source_side": source.side, "source_id": record.id, "target_id": None}
             output: dict[str, Any] | None
             try:
