@@ -4,6 +4,7 @@ nothing is written to any system, nor to the project's store."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from ferry import mapping
@@ -70,9 +71,25 @@ def _parse(text: str) -> tuple[str, str, int]:
     return parts[0], parts[1], count
 
 
+def _context(project: Project, source: LiveSource) -> dict[str, Any]:
+    """What the engine passes a mapping creating a record (docs/mapping.md, "Context values")."""
+    sync = project.sync(source.sync)
+    target = sync.right if source.side == "left" else sync.left
+    return {
+        "sync": source.sync,
+        "direction": "left_to_right" if source.side == "left" else "right_to_left",
+        "source_entity": source.entity,
+        "source_connection": source.connection,
+        "target_entity": target.entity,
+        "target_connection": target.connection,
+        "target_id": None,
+    }
+
+
 async def read_live(project: Project, chosen: list[LiveSource]) -> list[LiveRecord]:
     """Read up to `count` records of each source and map each one as the sync would create it."""
     mapped: list[LiveRecord] = []
+    contexts = {source: _context(project, source) for source in chosen}
     for source in chosen:
         compiled = mapping.load(project.root / source.mapping_file)
         side = side_spec(getattr(project.sync(source.sync), source.side))
@@ -91,7 +108,7 @@ async def read_live(project: Project, chosen: list[LiveSource]) -> list[LiveReco
         finally:
             await connector.aclose()
         for record in records[: source.count]:
-            context = {"sync": source.sync, "source_side": source.side, "source_id": record.id, "target_id": None}
+            context = {**contexts[source], "source_id": record.id, "now": datetime.now(UTC)}
             output: dict[str, Any] | None
             try:
                 output, failure = try_apply(compiled, dict(record.data), context, creating=True)
