@@ -124,6 +124,7 @@ def _report(outcomes: list[Outcome], problems: list[Problem]) -> dict[str, Any]:
                 "input": o.case.input,
                 "output": o.output,
                 "failure": o.failure,
+                "skipped": o.skipped,
                 "differences": o.differences,
             }
             for o in outcomes
@@ -148,7 +149,8 @@ def _print(outcomes: list[Outcome], problems: list[Problem], verbose: bool) -> N
         out.print(table)
     for o in outcomes:
         if verbose or not o.passed:
-            out.print(_panel(o.case.name, o.mapping, o.case.input, o.output, o.failure, o.differences, o.passed))
+            shown = {**o.failure, "": f"skipped: {o.skipped}"} if o.skipped else o.failure
+            out.print(_panel(o.case.name, o.mapping, o.case.input, o.output, shown, o.differences, o.passed))
     failed = sum(not o.passed for o in outcomes)
     summary = f"{len(outcomes) - failed} passed, {failed} failed"
     if problems:

@@ -29,7 +29,7 @@ from ferry.mapping.source import Document, YamlSyntaxError, parse_yaml
 
 #: Where the test files of a project's mappings live, relative to the project directory.
 TESTS_FOLDER = Path("mappings") / "tests"
-_CASE_KEYS = {"name", "input", "context", "twins", "creating", "expect", "expect_subset", "expect_error"}
+_CASE_KEYS = {"name", "input", "context", "twins", "creating", "expect", "expect_subset", "expect_error", "expect_skip"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,8 @@ class Case:
     subset: bool = False
     #: A substring of the whole failure (key ""), or of the failure of each named target field.
     expect_error: dict[str, str] | None = None
+    #: The mapping's `skip_when` must skip the record: "" for any reason, else a substring of the reason.
+    expect_skip: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +154,6 @@ def _case(doc: Document, index: int, raw: Any, problems: list[Problem]) -> Case 
     for key in ("context", "expect", "expect_subset"):
         if key in raw and not isinstance(raw[key], dict):
             problems.append(doc.problem((*loc, key), f"`{key}:` is a mapping of field names to values"))
-    if "expect" in raw and "expect_subset" in raw:
-        problems.append(doc.problem((*loc, "expect_subset"), "give `expect:` or `expect_subset:`, not both"))
     if not isinstance(raw.get("creating", False), bool):
         problems.append(doc.problem((*loc, "creating"), "`creating:` is true or false"))
     error = raw.get("expect_error")
@@ -164,8 +164,13 @@ def _case(doc: Document, index: int, raw: Any, problems: list[Problem]) -> Case 
     ):
         message = "`expect_error:` is a substring of the failure, or target field paths to substrings"
         problems.append(doc.problem((*loc, "expect_error"), message))
-    if error is not None and ("expect" in raw or "expect_subset" in raw):
-        problems.append(doc.problem((*loc, "expect_error"), "a case expects an output or an error, not both"))
+    expected = [key for key in ("expect", "expect_subset", "expect_error", "expect_skip") if key in raw]
+    if len(expected) > 1:
+        message = f"a case expects one outcome: give one of {', '.join(expected)}, not both"
+        problems.append(doc.problem((*loc, expected[-1]), message))
+    skip = raw.get("expect_skip")
+    if skip is not None and not isinstance(skip, (bool, str)):
+        problems.append(doc.problem((*loc, "expect_skip"), "`expect_skip:` is true, or a substring of the reason"))
     if len(problems) > before:
         return None
     subset = "expect_subset" in raw
@@ -180,4 +185,5 @@ def _case(doc: Document, index: int, raw: Any, problems: list[Problem]) -> Case 
         expect=raw.get("expect_subset") if subset else raw.get("expect"),
         subset=subset,
         expect_error=error,
+        expect_skip=None if skip in (None, False) else "" if skip is True else str(skip),
     )

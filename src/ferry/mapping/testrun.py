@@ -25,6 +25,8 @@ class Outcome:
     failure: dict[str, str] = field(default_factory=dict)
     #: Each way the result differs from the expectation, e.g. "CompanyName: expected 'A', got 'B'".
     differences: list[str] = field(default_factory=list)
+    #: Why the mapping's `skip_when` skipped the record (no output then), or None.
+    skipped: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -34,8 +36,26 @@ class Outcome:
 def run_case(mapping: Mapping, case: Case) -> Outcome:
     """Map `case.input` and compare the result with what the case expects."""
     context = {**case.context, TWINS: _twins(case.twins)} if case.twins else case.context
+    try:
+        skipped = mapping.skips(case.input, context=context)
+    except ValidationError as exc:  # skip_when itself failed: the engine dead-letters the record so
+        return Outcome(case, mapping.name, None, {"": exc.message}, _differences(case, None, {"": exc.message}))
+    if skipped:
+        reason = mapping.skip_reason(case.input, context=context)
+        return Outcome(case, mapping.name, None, {}, _skip_differences(case.expect_skip, reason), reason)
     output, failure = try_apply(mapping, case.input, context, creating=case.creating)
-    return Outcome(case, mapping.name, output, failure, _differences(case, output, failure))
+    found = _differences(case, output, failure)
+    if case.expect_skip is not None:
+        found = ["expected the mapping to skip the record (skip_when), but it did not"]
+    return Outcome(case, mapping.name, output, failure, found)
+
+
+def _skip_differences(expected: str | None, reason: str) -> list[str]:
+    if expected is None:
+        return [f"the mapping skips this record: {reason}"]
+    if expected.lower() not in reason.lower():
+        return [f"expected a skip for a reason holding {expected!r}, got: {reason}"]
+    return []
 
 
 def try_apply(
@@ -65,6 +85,8 @@ def run_file(mapping: Mapping, cases: CaseFile) -> list[Outcome]:
 
 
 def _differences(case: Case, output: dict[str, Any] | None, failure: dict[str, str]) -> list[str]:
+    if case.expect_skip is not None:
+        return []  # the caller says the record was not skipped
     if case.expect_error is not None:
         return _error_differences(case.expect_error, failure)
     if failure:

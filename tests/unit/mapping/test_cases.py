@@ -103,3 +103,10 @@ def test_expecting_an_output_and_an_error_at_once_is_a_problem(root: Path) -> No
     text = "cases:\n  - input: {a: 1}\n    expect: {Name: a}\n    expect_error: required\n"
     _, problems = load_cases(write(root, text), root)
     assert any("not both" in p.message and p.line == 4 for p in problems)
+
+
+def test_expect_skip_is_true_or_a_reason(root: Path) -> None:
+    text = "cases:\n  - input: {a: 1}\n    expect_skip: true\n  - input: {a: 1}\n    expect_skip: cancelled\n"
+    cases, problems = load_cases(write(root, text), root)
+    assert problems == [] and cases is not None
+    assert [c.expect_skip for c in cases.cases] == ["", "cancelled"]

@@ -90,3 +90,22 @@ def test_a_failure_with_other_wording_than_expected_shows_both() -> None:
     outcome = run_case(MAPPING, case(input={**RECORD, "name": None}, expect_error={"": "unknown unit"}))
     assert len(outcome.differences) == 1
     assert "expected a failure holding 'unknown unit', got: Name: is required" in outcome.differences[0]
+
+
+SKIPPING = compile_mapping(
+    "version: 1\nname: s\nskip_when: statecode == 2\nskip_reason: \"'cancelled'\"\nfields:\n  N: name\n", name="s"
+)
+
+
+def test_a_skipped_record_passes_only_when_the_case_expects_the_skip() -> None:
+    outcome = run_case(SKIPPING, case(input={"statecode": 2}, expect_skip="CANCEL"))
+    assert outcome.passed and outcome.skipped == "cancelled" and outcome.output is None
+    assert run_case(SKIPPING, case(input={"statecode": 2}, expect={"N": None})).differences == [
+        "the mapping skips this record: cancelled"
+    ]
+    assert run_case(SKIPPING, case(input={"statecode": 2}, expect_skip="late")).differences == [
+        "expected a skip for a reason holding 'late', got: cancelled"
+    ]
+    assert run_case(SKIPPING, case(input={"statecode": 0}, expect_skip="")).differences == [
+        "expected the mapping to skip the record (skip_when), but it did not"
+    ]
