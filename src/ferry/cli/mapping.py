@@ -4,14 +4,17 @@ from a source connection) and show per record the input, the output and any fail
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
 from rich.pretty import Pretty
+from rich.syntax import Syntax
 from rich.table import Table
 
 from ferry import mapping as mapping_language
@@ -167,7 +170,7 @@ def _panel(
     differences: list[str],
     passed: bool,
 ) -> Panel:
-    parts: list[Any] = ["[bold]input[/]", Pretty(record), "[bold]output[/]", Pretty(output)]
+    parts: list[Any] = ["[bold]input[/]", _shown(record), "[bold]output[/]", _shown(output)]
     if failure:
         table = Table("target field", "reason", show_edge=False)
         for path, reason in failure.items():
@@ -177,6 +180,20 @@ def _panel(
         parts += ["[bold red]not as expected[/]", *(f"  - {escape(d)}" for d in differences)]
     style = "green" if passed else "red"
     return Panel(Group(*parts), title=escape(f"{mapping}: {title}"), title_align="left", border_style=style)
+
+
+def _shown(value: Any) -> Syntax | Pretty:
+    try:
+        text = orjson.dumps(value, default=_exact, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:
+        return Pretty(value)
+    return Syntax(text, "json", theme="ansi_dark", background_color="default", word_wrap=True)
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, Decimal):  # money as written, 129.9950: neither a float nor Decimal('129.9950')
+        return orjson.Fragment(format(value, "f").encode())
+    raise TypeError(type(value).__name__)
 
 
 def _live(root: Path, flow: str | None, live: str | None, as_json: bool) -> None:
