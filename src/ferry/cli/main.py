@@ -46,8 +46,8 @@ app.add_typer(workflow_app, name="workflow")
 app.add_typer(records_app, name="records")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(users_app, name="users")
-app.add_typer(mapping_app, name="mapping")
 app.command()(api)
+app.add_typer(mapping_app, name="mapping")
 
 
 @app.command()
