@@ -1,8 +1,10 @@
 """An admin maps a field in the designer: drags a source field onto an expression, sees the preview
-change on live records, sees a failure highlighted, saves, and finds the change in the mapping file."""
+change on live records, sees a failure highlighted, takes a suggestion for an unmapped field, saves,
+and finds the change in the mapping file."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.async_api import Page, expect
@@ -37,6 +39,16 @@ async def test_a_field_is_mapped_previewed_and_saved(tmp_path: Path, systems: Sy
 
         await expression.fill("no_such_function(name)")
         await expect(page.locator(".notice.bad").last).to_contain_text("no_such_function")
+        # A target field left unmapped gets suggestions; taking one fills its expression.
+        await page.locator("[data-target=Email] button[title=remove]").click()
+        await page.locator("select").select_option("Email")
+        await page.click("button:has-text('Add')")
+        await page.locator("[data-target=Email] button:has-text('Suggest')").click()
+        suggestion = page.locator("[data-target=Email] .suggestion", has_text="emailaddress1").first
+        await expect(suggestion).to_contain_text("%")
+        await suggestion.click()
+        await expect(page.locator("[data-expression=Email]")).to_have_value(re.compile("emailaddress1"))
+
         await expression.fill("upper(accountnumber)")
         await expect(page.locator("pre").last).to_contain_text("+  CompanyName: upper(accountnumber)")
         await shot(page, "designer")

@@ -449,7 +449,15 @@ document.addEventListener("alpine:init", () => {
       this.preview();
     },
     dropped(i, event) { this.focused = i; this.$nextTick(() => this.preview()); },
-    add() { this.rows.push({ target: this.newTarget, expression: "" }); this.focused = this.rows.length - 1; this.newTarget = ""; },
+    add() { this.rows.push({ target: this.newTarget, expression: "", suggestions: [] }); this.focused = this.rows.length - 1; this.newTarget = ""; },
+    async suggestFor(row) {
+      try {
+        const q = new URLSearchParams({ target: row.target, direction: this.direction });
+        const found = await ferry.get(`${ferry.apiPath("/api/flows", ferry.data("name"), "suggestions")}?${q}`);
+        row.suggestions = found.suggestions;
+        if (!found.suggestions.length) this.notice = `No likely source field for ${row.target}.`;
+      } catch (e) { this.error = e.message; }
+    },
     remove(i) { this.rows.splice(i, 1); this.preview(); },
     changes() {
       const now = Object.fromEntries(this.rows.map((r) => [r.target, r.expression]));
