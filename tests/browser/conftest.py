@@ -52,3 +52,12 @@ async def shot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def sign_in(page: Page, base: str, name: str, password: str, *, then: str = "/") -> None:
+    """Log in at the console's login page as `name`, which sends the browser on to `then`."""
+    await page.goto(f"{base}/login?next={then}")
+    await page.fill("input[name=name]", name)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}{then}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from ferry.access import AccessStore
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in
 from tests.browser.test_console import PASSWORD
 from tests.e2e.conftest import Systems, live
 
@@ -19,10 +19,7 @@ async def test_an_admin_manages_people_and_connections(tmp_path: Path, systems: 
         assert h.runner is not None
         base = h.runner.listen.url
         await AccessStore(h.assembly.store).add_user("ada", "admin", PASSWORD)
-        await page.goto(f"{base}/login")
-        await page.fill("input[name=name]", "ada")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
+        await sign_in(page, base, "ada", PASSWORD)
         await page.click("[data-nav=admin]")
 
         await page.fill("input[placeholder=name]", "vic")

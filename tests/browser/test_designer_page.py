@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from ferry.access import AccessStore
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in
 from tests.browser.test_console import PASSWORD
 from tests.e2e.conftest import Systems, live
 
@@ -23,10 +23,7 @@ async def test_a_field_is_mapped_previewed_and_saved(tmp_path: Path, systems: Sy
         assert h.runner is not None
         base = h.runner.listen.url
         await AccessStore(h.assembly.store).add_user("ada", "admin", PASSWORD)
-        await page.goto(f"{base}/login?next=/flows/customers/designer")
-        await page.fill("input[name=name]", "ada")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
+        await sign_in(page, base, "ada", PASSWORD, then="/flows/customers/designer")
         expression = page.locator("[data-expression=CompanyName]")
         await expect(expression).to_have_value("trim(name)")
         first = page.locator("[data-preview]").first
